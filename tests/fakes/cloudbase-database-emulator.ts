@@ -1,0 +1,249 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { type ActionResult, EmulatorDatabase } from './cloudbase-emulator-store.js';
+import { EmulatorError } from './cloudbase-emulator-values.js';
+
+/**
+ * Loopback emulator of the Tencent CloudBase database HTTP API, for driving the real
+ * `@cloudbase/node-sdk` in tests:
+ *
+ *   process.env.TENCENTCLOUD = 'true'; process.env.SILENCE = 'true';
+ *   tcb.init({ env: emulator.envId, serviceUrl: emulator.url, secretId: 'x', secretKey: 'y' })
+ *
+ * Wire protocol: every call is `POST <url>?env=<env>&seqId=<seq>` with a JSON body holding `action`
+ * (`database.insertDocument`, ...), `envName` and the call's parameters, where `query`, `data`,
+ * `order` and `projection` are canonical EJSON strings. Replies are `{ requestId, data: {...} }`, or
+ * `{ code, message, requestId }` with HTTP 200 for errors (the SDK throws a TcbError carrying `code`).
+ * Signatures are not checked.
+ */
+
+export interface EmulatorRequestRecord {
+  action: string;
+  collection: string | undefined;
+}
+
+export interface InjectedFault {
+  /** Only requests with this action (e.g. 'database.modifyDocument'); any action if omitted. */
+  action?: string;
+  /** How many matching requests to affect (default 1). */
+  times?: number;
+  /** Reply HTTP 200 `{code, message, requestId}` without executing the request. */
+  code?: string;
+  /**
+   * Reply with this HTTP status without executing the request. The body is JSON so that the SDK
+   * throws an error whose `code` is the numeric status; a non-JSON body would make it throw a bare
+   * SyntaxError from JSON.parse instead.
+   */
+  httpStatus?: number;
+  /**
+   * Wait this long before answering. On its own, the request is executed as soon as it arrives and
+   * only the reply is late, so a client that times out leaves the write applied (as with a real slow
+   * network). Combined with code/httpStatus/dropConnection, that outcome is delayed instead.
+   */
+  delayMs?: number;
+  /** Destroy the socket without answering or executing the request; the SDK sees ECONNRESET. */
+  dropConnection?: boolean;
+}
+
+export interface CloudbaseEmulator {
+  /** e.g. http://127.0.0.1:PORT/admin, to pass as `serviceUrl`. */
+  readonly url: string;
+  readonly envId: string;
+  /** Every request received since start or the last reset/resetCounters, in arrival order. */
+  requests(): readonly EmulatorRequestRecord[];
+  requestCount(action?: string): number;
+  resetCounters(): void;
+  inject(fault: InjectedFault): void;
+  clearFaults(): void;
+  /** Idempotent, unlike `db.createCollection()` through the SDK. */
+  createCollection(name: string): void;
+  /** Deep copies in natural (insertion) order, Dates as Date; `[]` for a missing collection. */
+  documents(collection: string): Record<string, unknown>[];
+  /** Drops all collections, open transactions, faults and counters. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+interface PendingFault {
+  fault: InjectedFault;
+  remaining: number;
+}
+
+function newRequestId(): string {
+  return `emulator-${randomBytes(8).toString('hex')}`;
+}
+
+function sendJson(response: ServerResponse, status: number, payload: unknown): void {
+  // The client may already have given up (timeout) or the emulator may be closing.
+  if (response.destroyed || response.writableEnded) return;
+  const text = JSON.stringify(payload);
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  response.end(text);
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function parseBody(text: string): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startCloudbaseEmulator(
+  options: { port?: number; envId?: string } = {},
+): Promise<CloudbaseEmulator> {
+  const envId = options.envId ?? 'test-env';
+  const database = new EmulatorDatabase();
+  let records: EmulatorRequestRecord[] = [];
+  let faults: PendingFault[] = [];
+  const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+
+  const later = (delayMs: number | undefined, task: () => void): void => {
+    if (!delayMs || delayMs <= 0) {
+      task();
+      return;
+    }
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      task();
+    }, delayMs);
+    timers.add(timer);
+  };
+
+  const takeFault = (action: string): InjectedFault | undefined => {
+    const pending = faults.find(({ fault }) => fault.action === undefined || fault.action === action);
+    if (!pending) return undefined;
+    pending.remaining -= 1;
+    if (pending.remaining <= 0) faults = faults.filter((entry) => entry !== pending);
+    return pending.fault;
+  };
+
+  /** Runs synchronously so the whole mutation happens before any other request is looked at. */
+  const execute = (body: Record<string, unknown>, action: string): ActionResult => {
+    const requestId = newRequestId();
+    try {
+      // A mismatch means the code under test resolved its env wrongly (e.g. SYMBOL_CURRENT_ENV without
+      // SCF_NAMESPACE/TCB_ENV sends ''); in production that would silently hit another environment.
+      if (body.envName !== envId) {
+        throw new EmulatorError('INVALID_ENV', `envName '${String(body.envName)}' is not '${envId}'`);
+      }
+      return { requestId, ...database.execute(action, body, Date.now()) };
+    } catch (error) {
+      if (error instanceof EmulatorError) return { code: error.code, message: error.message, requestId };
+      return { code: 'SYS_ERR', message: `emulator failure: ${String(error)}`, requestId };
+    }
+  };
+
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const text = await readBody(request);
+    const body = request.method === 'POST' ? parseBody(text) : undefined;
+    if (!body) {
+      records.push({ action: '', collection: undefined });
+      sendJson(response, 200, {
+        code: 'INVALID_PARAM',
+        message: 'expected a JSON POST body',
+        requestId: newRequestId(),
+      });
+      return;
+    }
+    const action = typeof body.action === 'string' ? body.action : '';
+    const collection = typeof body.collectionName === 'string' ? body.collectionName : undefined;
+    records.push({ action, collection });
+    const fault = takeFault(action);
+    if (!fault) {
+      sendJson(response, 200, execute(body, action));
+      return;
+    }
+    if (fault.dropConnection) {
+      later(fault.delayMs, () => request.socket.destroy());
+    } else if (fault.httpStatus !== undefined) {
+      const status = fault.httpStatus;
+      later(fault.delayMs, () => sendJson(response, status, { message: `injected HTTP ${status}` }));
+    } else if (fault.code !== undefined) {
+      const payload = {
+        code: fault.code,
+        message: `injected fault ${fault.code}`,
+        requestId: newRequestId(),
+      };
+      later(fault.delayMs, () => sendJson(response, 200, payload));
+    } else {
+      const result = execute(body, action);
+      later(fault.delayMs, () => sendJson(response, 200, result));
+    }
+  };
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      sendJson(response, 500, { message: `emulator failure: ${String(error)}` });
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/admin`,
+    envId,
+    requests: () => [...records],
+    requestCount: (action) =>
+      action === undefined ? records.length : records.filter((record) => record.action === action).length,
+    resetCounters: () => {
+      records = [];
+    },
+    inject: (fault) => {
+      if ((fault.times ?? 1) <= 0) return;
+      faults.push({ fault: { ...fault }, remaining: fault.times ?? 1 });
+    },
+    clearFaults: () => {
+      faults = [];
+    },
+    createCollection: (name) => {
+      database.createCollection(name);
+    },
+    documents: (name) => database.snapshot(name),
+    reset: () => {
+      database.clear();
+      faults = [];
+      records = [];
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        if (!server.listening) {
+          resolve();
+          return;
+        }
+        server.close((error) => (error ? reject(error) : resolve()));
+        // The SDK's keep-alive agent holds idle sockets open; without this close() waits for them.
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}
