@@ -1,0 +1,140 @@
+import type { Config } from '../config/load-config.js';
+import { resolveReplyEmotion } from '../emotion/resolve-reply-emotion.js';
+import { AppError } from '../errors/app-error.js';
+import { describeCause, type Logger } from '../logging/logger.js';
+import type { ChatModel } from '../model/chat-model.js';
+import { completeWithDeadline } from '../model/complete-with-deadline.js';
+import { buildModelMessages } from '../prompt/build-model-messages.js';
+import type { PromptAssets } from '../prompt/load-prompt-assets.js';
+import type { StoredMessage } from '../storage/session-document.js';
+import type { SessionStore } from '../storage/session-store.js';
+import type { ChatRequest } from './parse-chat-request.js';
+
+export interface ChatDependencies {
+  store: SessionStore;
+  model: ChatModel;
+  prompt: PromptAssets;
+  limits: Config['limits'];
+  modelRetry: { maxAttempts: number; maxRetryWaitMs: number };
+  clock: () => Date;
+  ids: () => string;
+  logger: Logger;
+}
+
+export interface ChatReply {
+  message_id: string;
+  content: string;
+  emotion: string;
+  timestamp: string;
+  session_id: string;
+}
+
+/**
+ * One chat turn: read the session, ask the model within the deadline, store the user's message with the
+ * reply (or, when the model fails, the user's message marked failed, so no words are lost), and answer.
+ */
+export async function handleChat(
+  request: ChatRequest & { userId: string },
+  dependencies: ChatDependencies,
+): Promise<ChatReply> {
+  const { store, limits, clock, ids, logger } = dependencies;
+  const startedAt = clock().getTime();
+  const key = { userId: request.userId, sessionId: request.sessionId };
+
+  const existing = await store.getSession(key);
+  const stored = existing?.messages ?? [];
+  if (stored.length + 2 > limits.maxSessionMessages) {
+    throw new AppError('SESSION_FULL', '这个对话已经很长了，开始一个新的对话继续聊吧。(Session is full)', {
+      retryable: false,
+    });
+  }
+  const receivedAt = clock().toISOString();
+  // The client's copy of the history only seeds a session that has nothing stored yet.
+  const seedMessages: StoredMessage[] =
+    stored.length > 0
+      ? []
+      : request.history.map((item) => ({
+          message_id: ids(),
+          role: item.role,
+          content: item.content,
+          timestamp: item.timestamp ?? receivedAt,
+        }));
+  const userMessage: StoredMessage = {
+    message_id: ids(),
+    role: 'user',
+    content: request.message,
+    timestamp: request.timestamp ?? receivedAt,
+  };
+
+  const modelMessages = buildModelMessages({
+    systemPrompt: dependencies.prompt.systemPrompt,
+    history: stored.length > 0 ? stored : seedMessages,
+    newMessage: request.message,
+    maxHistoryMessages: limits.contextMaxMessages,
+  });
+  const append = (messages: StoredMessage[]) =>
+    store.appendTurn({
+      key,
+      seedMessages,
+      messages,
+      now: clock().toISOString(),
+      sessionExisted: existing !== undefined,
+    });
+
+  let replyText: string;
+  try {
+    const reply = await completeWithDeadline(dependencies.model, modelMessages, {
+      deadlineAt: startedAt + limits.chatDeadlineMs - limits.storageReserveMs,
+      maxAttempts: dependencies.modelRetry.maxAttempts,
+      maxRetryWaitMs: dependencies.modelRetry.maxRetryWaitMs,
+      now: () => clock().getTime(),
+    });
+    replyText = reply.text;
+    logger.info('model.reply', {
+      provider: dependencies.model.provider,
+      duration_ms: clock().getTime() - startedAt,
+      prompt_tokens: reply.usage?.promptTokens,
+      completion_tokens: reply.usage?.completionTokens,
+    });
+  } catch (error) {
+    const modelError =
+      error instanceof AppError ? error : new AppError('LLM_UPSTREAM_ERROR', '回复失败。', { cause: error });
+    logger.warn('model.failed', { code: modelError.code, cause: describeCause(modelError) });
+    await append([{ ...userMessage, status: 'failed', error_code: modelError.code }]);
+    throw modelError;
+  }
+
+  const { content, emotion, emotionSource } = resolveReplyEmotion(replyText, dependencies.prompt.labelSet);
+  if (content === '') {
+    const emptyError = new AppError(
+      'LLM_BAD_RESPONSE',
+      '回复内容出了点问题，你的话已经保存，请再试一次。(Empty reply)',
+    );
+    await append([{ ...userMessage, status: 'failed', error_code: emptyError.code }]);
+    throw emptyError;
+  }
+  const agentMessage: StoredMessage = {
+    message_id: ids(),
+    role: 'agent',
+    content,
+    timestamp: clock().toISOString(),
+    emotion,
+    emotion_source: emotionSource,
+  };
+  await append([{ ...userMessage, status: 'complete' }, agentMessage]);
+  logger.info('chat.turn', {
+    session_messages: stored.length + seedMessages.length + 2,
+    message_chars: request.message.length,
+    reply_chars: content.length,
+    emotion,
+    emotion_source: emotionSource,
+    duration_ms: clock().getTime() - startedAt,
+  });
+  return {
+    message_id: agentMessage.message_id,
+    content,
+    emotion,
+    timestamp: agentMessage.timestamp,
+    session_id: request.sessionId,
+  };
+}

@@ -1,0 +1,38 @@
+export interface ParsedReply {
+  /** The reply with every emotion tag removed and surrounding space trimmed. */
+  content: string;
+  /** The label the model gave, lower-cased, if it gave one (known or not). */
+  tag: string | undefined;
+}
+
+const open = '[\\[【［]';
+const close = '[\\]】］]';
+// Optional `emotion:` / `情绪：` prefix inside the brackets, which some models add despite the prompt.
+const inner = '\\s*(?:(?:emotion|label|情绪|表情)\\s*[:：=]\\s*)?([A-Za-z][A-Za-z_]{0,31})\\s*';
+const leadingTag = new RegExp(`^\\s*${open}${inner}${close}\\s*`, 'i');
+const trailingTag = new RegExp(`\\s*${open}${inner}${close}\\s*$`, 'i');
+
+/**
+ * Reads the model's `[label]` tag from the start of a reply (or the end, where some models put it) and
+ * removes it. Tolerates full-width brackets, spaces and upper case. A bracketed ASCII word elsewhere is
+ * removed too when it is one of the known labels, so a tag never reaches the user or the history.
+ */
+export function parseEmotionTag(reply: string, knownLabels: readonly string[]): ParsedReply {
+  let content = reply;
+  let tag: string | undefined;
+  const leading = leadingTag.exec(content);
+  if (leading?.[1] !== undefined) {
+    tag = leading[1].toLowerCase();
+    content = content.slice(leading[0].length);
+  }
+  const trailing = trailingTag.exec(content);
+  if (trailing?.[1] !== undefined && (tag === undefined || knownLabels.includes(trailing[1].toLowerCase()))) {
+    tag ??= trailing[1].toLowerCase();
+    content = content.slice(0, trailing.index);
+  }
+  if (knownLabels.length > 0) {
+    const anyKnown = new RegExp(`${open}\\s*(?:${knownLabels.join('|')})\\s*${close}`, 'gi');
+    content = content.replace(anyKnown, '');
+  }
+  return { content: content.trim(), tag };
+}

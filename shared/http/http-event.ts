@@ -1,0 +1,81 @@
+import { AppError, type ErrorBody } from '../errors/app-error.js';
+
+/** The event CloudBase HTTP access (云接入) delivers to a function. */
+export interface HttpEvent {
+  path: string;
+  httpMethod: string;
+  headers?: Record<string, string | undefined> | null;
+  queryStringParameters?: Record<string, string | undefined> | null;
+  body?: string | null;
+  isBase64Encoded?: boolean;
+}
+
+/** The integration response CloudBase turns back into an HTTP response. */
+export interface HttpResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+  isBase64Encoded: false;
+}
+
+/** `wx.cloud.callFunction` passes the caller's data as the event; HTTP access passes this shape instead. */
+export function isHttpEvent(event: unknown): event is HttpEvent {
+  if (typeof event !== 'object' || event === null) return false;
+  const record = event as Record<string, unknown>;
+  return typeof record.httpMethod === 'string' && typeof record.path === 'string';
+}
+
+/** Whether the request path is this route, also under a prefix the HTTP access route may add. */
+export function matchesRoute(path: string, route: string): boolean {
+  const normalised = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  return normalised === route || normalised.endsWith(route);
+}
+
+/** The JSON body of a POST, decoded and size-checked; `{}` when there is none. */
+export function readJsonBody(event: HttpEvent, maxBytes: number): unknown {
+  const raw = event.body ?? '';
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  if (bytes.length > maxBytes) {
+    throw new AppError(
+      'PAYLOAD_TOO_LARGE',
+      `请求太大了（上限 ${Math.floor(maxBytes / 1024)} KB）。(Payload too large)`,
+    );
+  }
+  if (bytes.length === 0) {
+    throw new AppError('INVALID_JSON', '请求内容为空，需要一个 JSON 对象。(Empty body)', { field: 'body' });
+  }
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new AppError('INVALID_JSON', '请求内容不是合法的 JSON。(Body is not valid JSON)', {
+      field: 'body',
+    });
+  }
+}
+
+const baseHeaders = {
+  'content-type': 'application/json; charset=utf-8',
+  // Replies are one person's private conversation: no shared cache may keep them.
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+};
+
+export function jsonResponse(
+  statusCode: number,
+  payload: unknown,
+  extraHeaders: Record<string, string> = {},
+): HttpResponse {
+  return {
+    statusCode,
+    headers: { ...baseHeaders, ...extraHeaders },
+    body: JSON.stringify(payload),
+    isBase64Encoded: false,
+  };
+}
+
+export function errorResponse(error: AppError, extraHeaders: Record<string, string> = {}): HttpResponse {
+  const body: ErrorBody = error.toBody();
+  const headers = { ...extraHeaders };
+  if (error.retryAfterMs !== undefined) headers['retry-after'] = String(Math.ceil(error.retryAfterMs / 1000));
+  return jsonResponse(error.status, body, headers);
+}

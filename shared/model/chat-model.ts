@@ -1,0 +1,24 @@
+import type { ModelMessage } from '../prompt/build-model-messages.js';
+
+export interface ModelAttempt {
+  messages: readonly ModelMessage[];
+  /** Aborted when the attempt's time is up; the model must stop reading and reject. */
+  signal: AbortSignal;
+  /** How long this attempt may take, in ms (what remains of the turn's deadline). */
+  timeoutMs: number;
+}
+
+export interface ModelReply {
+  /** The raw reply text, emotion tag included. */
+  text: string;
+  usage: { promptTokens: number; completionTokens: number } | undefined;
+}
+
+/**
+ * The model port: one attempt at a completion. Failures are AppErrors with LLM_* codes; retries and the
+ * turn's deadline are handled around it (complete-with-deadline.ts), the same for every provider.
+ */
+export interface ChatModel {
+  readonly provider: 'openai' | 'offline';
+  complete(attempt: ModelAttempt): Promise<ModelReply>;
+}

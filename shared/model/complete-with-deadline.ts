@@ -1,0 +1,84 @@
+import { AppError } from '../errors/app-error.js';
+import type { ModelMessage } from '../prompt/build-model-messages.js';
+import type { ChatModel, ModelReply } from './chat-model.js';
+
+export interface DeadlineOptions {
+  /** Epoch ms by which the model must have answered or the turn gives up with LLM_TIMEOUT. */
+  deadlineAt: number;
+  maxAttempts: number;
+  /** Longest wait before a retry (an upstream Retry-After above it is not waited for). */
+  maxRetryWaitMs: number;
+  now: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Below this, another attempt cannot produce a reply in time and would only spend tokens. */
+const MIN_USEFUL_ATTEMPT_MS = 1_500;
+
+/**
+ * Calls the model, retrying retryable failures while time remains, and returns or rejects by the deadline
+ * whatever the provider does: the openai SDK bounds neither a body that stalls after the headers nor a
+ * Retry-After sleep, so the deadline here is a timer that aborts the attempt and settles the promise.
+ */
+export async function completeWithDeadline(
+  model: ChatModel,
+  messages: readonly ModelMessage[],
+  options: DeadlineOptions,
+): Promise<ModelReply> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  let lastError: AppError | undefined;
+  for (let attempt = 1; attempt <= options.maxAttempts; attempt += 1) {
+    const remaining = options.deadlineAt - options.now();
+    if (remaining < (attempt === 1 ? 1 : MIN_USEFUL_ATTEMPT_MS)) break;
+    try {
+      return await attemptWithin(model, messages, remaining);
+    } catch (error) {
+      lastError = error instanceof AppError ? error : toModelError(error);
+      if (!isWorthRetrying(lastError) || attempt === options.maxAttempts) throw lastError;
+      const wait = lastError.retryAfterMs ?? 200 * 2 ** (attempt - 1);
+      const remainingAfterWait = options.deadlineAt - options.now() - wait;
+      if (wait > options.maxRetryWaitMs || remainingAfterWait < MIN_USEFUL_ATTEMPT_MS) throw lastError;
+      await sleep(wait);
+    }
+  }
+  throw lastError ?? timeoutError();
+}
+
+async function attemptWithin(model: ChatModel, messages: readonly ModelMessage[], timeoutMs: number) {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(timeoutError());
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([model.complete({ messages, signal: controller.signal, timeoutMs }), deadline]);
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+}
+
+function isWorthRetrying(error: AppError): boolean {
+  // A timeout has used the turn's time already; anything else retryable may go better on a second try.
+  return error.retryable && error.code !== 'LLM_TIMEOUT';
+}
+
+function timeoutError(): AppError {
+  return new AppError(
+    'LLM_TIMEOUT',
+    '小怪兽想得有点久，这次没能及时回复。你的话已经保存，请稍后再试。(Model timed out)',
+  );
+}
+
+function toModelError(error: unknown): AppError {
+  return new AppError(
+    'LLM_UPSTREAM_ERROR',
+    '回复时出了点问题，你的话已经保存，请稍后再试。(Model call failed)',
+    {
+      cause: error,
+    },
+  );
+}

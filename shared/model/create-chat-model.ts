@@ -1,0 +1,10 @@
+import type { ModelConfig } from '../config/load-config.js';
+import type { EmotionLabelSet } from '../emotion/emotion-label-set.js';
+import type { ChatModel } from './chat-model.js';
+import { createOfflineDemoModel } from './offline-demo-model.js';
+import { createOpenAiChatModel } from './openai-chat-model.js';
+
+/** The one place that picks the model provider; loadConfig already refused the demo on the platform. */
+export function createChatModel(config: ModelConfig, labelSet: EmotionLabelSet): ChatModel {
+  return config.provider === 'offline' ? createOfflineDemoModel(labelSet) : createOpenAiChatModel(config);
+}

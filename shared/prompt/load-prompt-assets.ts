@@ -1,0 +1,64 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { type EmotionLabelSet, emotionLabelSetSchema } from '../emotion/emotion-label-set.js';
+import { AppError } from '../errors/app-error.js';
+
+export const PROMPT_FILE = 'counselor_prompt.txt';
+export const LABELS_FILE = 'emotion-labels.json';
+const LABELS_PLACEHOLDER = '{{emotion_labels}}';
+
+export interface PromptAssets {
+  /** The persona prompt with the label list rendered in. */
+  systemPrompt: string;
+  labelSet: EmotionLabelSet;
+}
+
+/**
+ * Where the prompt files are: PROMPT_DIR when set; beside the bundle, where the build copies them (so the
+ * deployed function reads the files it was deployed with); else the project's `prompt/`.
+ */
+export function resolvePromptDir(configured: string | undefined): string {
+  if (configured !== undefined) return configured;
+  const besideBundle = typeof __dirname === 'string' ? path.join(__dirname, 'prompt') : undefined;
+  if (besideBundle !== undefined && existsSync(path.join(besideBundle, PROMPT_FILE))) return besideBundle;
+  return path.resolve('prompt');
+}
+
+/** Reads and checks the prompt and label files; a broken file is a configuration error, named. */
+export function loadPromptAssets(promptDir: string): PromptAssets {
+  const template = readAsset(promptDir, PROMPT_FILE);
+  let labelsJson: unknown;
+  try {
+    labelsJson = JSON.parse(readAsset(promptDir, LABELS_FILE));
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw assetError(LABELS_FILE, 'is not valid JSON', error);
+  }
+  const labels = emotionLabelSetSchema.safeParse(labelsJson);
+  if (!labels.success) throw assetError(LABELS_FILE, 'does not match the label schema', labels.error);
+  return { systemPrompt: renderSystemPrompt(template, labels.data), labelSet: labels.data };
+}
+
+export function renderSystemPrompt(template: string, labelSet: EmotionLabelSet): string {
+  const list = labelSet.labels
+    .map((entry) => `- [${entry.label}] ${entry.name_zh}：${entry.description_zh}`)
+    .join('\n');
+  const body = template.includes(LABELS_PLACEHOLDER)
+    ? template.replace(LABELS_PLACEHOLDER, list)
+    : `${template.trimEnd()}\n\n每条回复以表情标签开头，可选标签：\n${list}`;
+  return body.trim();
+}
+
+function readAsset(promptDir: string, fileName: string): string {
+  try {
+    return readFileSync(path.join(promptDir, fileName), 'utf8');
+  } catch (error) {
+    throw assetError(fileName, 'cannot be read', error);
+  }
+}
+
+function assetError(fileName: string, problem: string, cause: unknown): AppError {
+  return new AppError('CONFIG_INVALID', `服务配置有误，请联系管理员。(Prompt file ${fileName} ${problem})`, {
+    cause,
+  });
+}

@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import { type Config, type Environment, loadConfig } from '../config/load-config.js';
+import { createLogger, type Logger } from '../logging/logger.js';
+import type { ChatModel } from '../model/chat-model.js';
+import { createChatModel } from '../model/create-chat-model.js';
+import { loadPromptAssets, type PromptAssets, resolvePromptDir } from '../prompt/load-prompt-assets.js';
+import { createSessionStore } from '../storage/create-session-store.js';
+import type { SessionStore } from '../storage/session-store.js';
+
+export interface ServiceDependencies {
+  config: Config;
+  store: SessionStore;
+  model: ChatModel;
+  prompt: PromptAssets;
+  logger: Logger;
+  clock: () => Date;
+  ids: () => string;
+}
+
+/** Message ids: a prefix the original service used, then 80 random bits (no ordering or user info in them). */
+export function generateMessageId(): string {
+  return `msg_${randomBytes(10).toString('hex')}`;
+}
+
+/** Everything a function needs, built once per warm instance from the environment. */
+export function buildServiceDependencies(
+  environment: Environment,
+  overrides: Partial<Omit<ServiceDependencies, 'config'>> = {},
+): ServiceDependencies {
+  const config = loadConfig(environment);
+  const prompt = overrides.prompt ?? loadPromptAssets(resolvePromptDir(config.promptDir));
+  return {
+    config,
+    prompt,
+    store: overrides.store ?? createSessionStore(config),
+    model: overrides.model ?? createChatModel(config.model, prompt.labelSet),
+    logger: overrides.logger ?? createLogger(config.logLevel),
+    clock: overrides.clock ?? (() => new Date()),
+    ids: overrides.ids ?? generateMessageId,
+  };
+}

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+/** Version of the stored document shape; bump it with a migration note in the README. */
+export const SESSION_SCHEMA_VERSION = 1;
+
+/** Ids become file names and database keys, so they are restricted to characters that are safe in both. */
+export const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
+
+export const storedMessageSchema = z.object({
+  message_id: z.string().min(1),
+  role: z.enum(['user', 'agent']),
+  content: z.string(),
+  timestamp: z.string(),
+  /** Only on agent messages: the monster's expression for this reply. */
+  emotion: z.string().optional(),
+  /** Only on agent messages: whether the label came from the model's tag or the local classifier. */
+  emotion_source: z.enum(['model', 'classifier']).optional(),
+  /** `complete` once answered; `failed` when the model call for this user message failed. */
+  status: z.enum(['complete', 'failed']).optional(),
+  /** Why a user message was not answered, as an error code. */
+  error_code: z.string().optional(),
+});
+
+export type StoredMessage = z.infer<typeof storedMessageSchema>;
+
+/** The one document shape both adapters write: a file under DATA_DIR, or a CloudBase database record. */
+export const sessionDocumentSchema = z.object({
+  schema_version: z.literal(SESSION_SCHEMA_VERSION),
+  user_id: z.string().regex(idPattern),
+  session_id: z.string().regex(idPattern),
+  created_at: z.string(),
+  updated_at: z.string(),
+  message_count: z.number().int().nonnegative(),
+  messages: z.array(storedMessageSchema),
+});
+
+export type SessionDocument = z.infer<typeof sessionDocumentSchema>;
+
+/** What `sessions.json` and a session listing hold for each session, without the messages. */
+export const sessionSummarySchema = sessionDocumentSchema.omit({ messages: true });
+export type SessionSummary = z.infer<typeof sessionSummarySchema>;
+
+export interface SessionKey {
+  userId: string;
+  sessionId: string;
+}

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { AppError, type ErrorCode } from '../errors/app-error.js';
+import { idPattern } from '../storage/session-document.js';
+
+export const idField = z.string().regex(idPattern);
+
+/** ISO 8601 date-time with a zone (Z or ±hh:mm), the format the mini-program sends. */
+export const timestampField = z.iso.datetime({ offset: true });
+
+/** Length in characters as a person counts them: an emoji is one, not two UTF-16 units. */
+export function characterCount(text: string): number {
+  let count = 0;
+  for (const _character of text) count += 1;
+  return count;
+}
+
+const fieldNames: Record<string, string> = {
+  user_id: '用户 ID (user_id)',
+  session_id: '会话 ID (session_id)',
+  message: '消息 (message)',
+  timestamp: '时间 (timestamp)',
+  history: '历史记录 (history)',
+  before: '分页位置 (before)',
+  limit: '条数 (limit)',
+};
+
+/**
+ * Turns the first zod issue into one stable code and a Chinese-first message that names the field but
+ * never repeats its value (it may be the user's message).
+ */
+export function toInputError(error: z.ZodError, codeForField: (path: PropertyKey[]) => ErrorCode): AppError {
+  const issue = error.issues[0];
+  const path = issue?.path ?? [];
+  const top = String(path[0] ?? '');
+  const fieldLabel = fieldNames[top] ?? (top === '' ? '请求' : top);
+  const where =
+    path.length > 1 ? `${fieldLabel} 第 ${Number(path[1]) + 1} 条的 ${String(path[2] ?? '')}` : fieldLabel;
+  const code = codeForField(path);
+  const described =
+    issue?.code === 'invalid_type' && issue.input === undefined
+      ? `缺少${where}。`
+      : code === 'INVALID_ID'
+        ? `${where} 只能包含字母、数字、下划线和连字符，长度 1～64。`
+        : code === 'INVALID_TIMESTAMP'
+          ? `${where} 必须是带时区的 ISO 8601 时间，例如 2023-04-01T12:00:00Z。`
+          : `${where} 格式不正确。`;
+  return new AppError(code, `${described} (Invalid field: ${path.join('.') || 'body'})`, {
+    field: path.join('.') || 'body',
+  });
+}
