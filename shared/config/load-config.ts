@@ -102,37 +102,44 @@ function withoutEmptyValues(environment: Environment): Record<string, string> {
 
 /**
  * Reads and validates the whole configuration once, at start. A bad configuration names every bad key
- * and why, but never a value: the keys include secrets.
+ * and why, but never a value: the keys include secrets. A function that never calls the model (history)
+ * passes `requireModel: false` so it can be deployed without the model's key.
  */
-export function loadConfig(environment: Environment): Config {
-  const parsed = environmentSchema.safeParse(withoutEmptyValues(environment));
-  const problems: string[] = [];
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      problems.push(`${issue.path.join('.')} (${describeIssue(issue.code)})`);
-    }
-    throw configError(problems);
-  }
-  const values = parsed.data;
-  const onPlatform = values.TENCENTCLOUD_RUNENV === 'SCF';
-  const hasKey = values.OPENAI_API_KEY !== undefined;
-  const provider = values.LLM_PROVIDER ?? (hasKey || onPlatform ? 'openai' : 'offline');
+export function loadConfig(environment: Environment, options: { requireModel?: boolean } = {}): Config {
+  const requireModel = options.requireModel ?? true;
+  const raw = withoutEmptyValues(environment);
+  const parsed = environmentSchema.safeParse(raw);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.')} (${describeIssue(issue.code)})`);
 
-  if (onPlatform && provider === 'offline') {
+  // Checks across keys read the raw strings, so one bad number does not hide a missing key.
+  const onPlatform = raw.TENCENTCLOUD_RUNENV === 'SCF';
+  const hasKey = raw.OPENAI_API_KEY !== undefined;
+  const provider =
+    raw.LLM_PROVIDER === 'offline' || raw.LLM_PROVIDER === 'openai'
+      ? raw.LLM_PROVIDER
+      : hasKey || onPlatform
+        ? 'openai'
+        : 'offline';
+  if (requireModel && onPlatform && provider === 'offline') {
     problems.push('LLM_PROVIDER (the offline demo responder is for local development only)');
   }
-  if (provider === 'openai' && !hasKey) problems.push('OPENAI_API_KEY (required to call the model)');
-  if (provider === 'openai' && values.LLM_MODEL === undefined) {
+  if (requireModel && provider === 'openai' && !hasKey)
+    problems.push('OPENAI_API_KEY (required to call the model)');
+  if (requireModel && provider === 'openai' && raw.LLM_MODEL === undefined) {
     problems.push('LLM_MODEL (required to call the model, e.g. deepseek-chat)');
   }
-  if (values.STORAGE_RESERVE_MS >= values.CHAT_DEADLINE_MS) {
-    problems.push('STORAGE_RESERVE_MS (must be smaller than CHAT_DEADLINE_MS)');
-  }
-  const storage = values.STORAGE ?? (onPlatform ? 'cloudbase' : 'local');
-  if (storage === 'cloudbase' && !onPlatform && values.CLOUDBASE_ENV === undefined) {
+  const storage =
+    raw.STORAGE === 'local' || raw.STORAGE === 'cloudbase' ? raw.STORAGE : onPlatform ? 'cloudbase' : 'local';
+  if (storage === 'cloudbase' && !onPlatform && raw.CLOUDBASE_ENV === undefined) {
     problems.push('CLOUDBASE_ENV (required for STORAGE=cloudbase outside the platform)');
   }
-  if (problems.length > 0) throw configError(problems);
+  if (parsed.success && parsed.data.STORAGE_RESERVE_MS >= parsed.data.CHAT_DEADLINE_MS) {
+    problems.push('STORAGE_RESERVE_MS (must be smaller than CHAT_DEADLINE_MS)');
+  }
+  if (!parsed.success || problems.length > 0) throw configError(problems);
+  const values = parsed.data;
 
   return {
     onPlatform,
@@ -176,6 +183,7 @@ export function loadConfig(environment: Environment): Config {
 
 function describeIssue(code: string): string {
   if (code === 'invalid_value') return 'not one of the allowed values';
+  if (code === 'invalid_type') return 'not a number or of the wrong type';
   if (code === 'too_small' || code === 'too_big') return 'out of range';
   if (code === 'invalid_format') return 'wrong format';
   return 'invalid';

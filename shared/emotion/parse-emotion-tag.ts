@@ -8,7 +8,8 @@ export interface ParsedReply {
 const open = '[\\[【［]';
 const close = '[\\]】］]';
 // Optional `emotion:` / `情绪：` prefix inside the brackets, which some models add despite the prompt.
-const inner = '\\s*(?:(?:emotion|label|情绪|表情)\\s*[:：=]\\s*)?([A-Za-z][A-Za-z_]{0,31})\\s*';
+const labelPrefix = '(?:(?:emotion|label|情绪|表情)\\s*[:：=]\\s*)?';
+const inner = `\\s*${labelPrefix}([A-Za-z][A-Za-z_]{0,31})\\s*`;
 const leadingTag = new RegExp(`^\\s*${open}${inner}${close}\\s*`, 'i');
 const trailingTag = new RegExp(`\\s*${open}${inner}${close}\\s*$`, 'i');
 
@@ -31,7 +32,7 @@ export function parseEmotionTag(reply: string, knownLabels: readonly string[]): 
     content = content.slice(0, trailing.index);
   }
   if (knownLabels.length > 0) {
-    const anyKnown = new RegExp(`${open}\\s*(?:${knownLabels.join('|')})\\s*${close}`, 'gi');
+    const anyKnown = new RegExp(`${open}\\s*${labelPrefix}(?:${knownLabels.join('|')})\\s*${close}`, 'gi');
     content = content.replace(anyKnown, '');
   }
   return { content: content.trim(), tag };

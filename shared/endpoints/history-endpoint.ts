@@ -6,6 +6,7 @@ export const historyEndpoint: Endpoint<HistoryRequest> = {
   name: 'history',
   method: 'GET',
   route: '/api/chat/history',
+  usesModel: false,
   parse: (raw) => parseHistoryRequest(raw),
   run: (request, dependencies) => handleHistory(request, { store: dependencies.store }),
 };

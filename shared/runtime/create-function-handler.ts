@@ -17,6 +17,8 @@ export interface Endpoint<Request extends { userId: string | undefined }> {
   name: 'chat' | 'history';
   method: 'GET' | 'POST';
   route: string;
+  /** Whether this function calls the model, and so needs its configuration and key. */
+  usesModel: boolean;
   parse(raw: unknown, dependencies: ServiceDependencies): Request;
   run(request: Request & { userId: string }, dependencies: ServiceDependencies): Promise<unknown>;
 }
@@ -37,10 +39,19 @@ export function createFunctionHandler<Request extends { userId: string | undefin
   options: HandlerOptions = {},
 ) {
   let dependencies: ServiceDependencies | undefined;
-  const fallbackLogger = createLogger('info');
+  const fallbackLogger = options.overrides?.logger ?? createLogger('info');
 
   async function serve(transport: Transport, raw: () => unknown, context: unknown) {
-    dependencies ??= buildServiceDependencies(options.environment ?? process.env, options.overrides);
+    dependencies ??= buildServiceDependencies(options.environment ?? process.env, options.overrides, {
+      requireModel: endpoint.usesModel,
+    });
+    if (transport === 'http' && dependencies.config.onPlatform) {
+      // Refused before parsing, so an unauthenticated caller learns nothing from validation errors.
+      throw new AppError(
+        'UNAUTHENTICATED',
+        '请通过小程序访问，HTTP 接口暂未开放身份验证。(HTTP access has no trusted identity yet)',
+      );
+    }
     const request = endpoint.parse(raw(), dependencies);
     const userId = await resolveUserId({
       transport,

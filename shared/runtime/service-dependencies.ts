@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { type Config, type Environment, loadConfig } from '../config/load-config.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import type { ChatModel } from '../model/chat-model.js';
-import { createChatModel } from '../model/create-chat-model.js';
 import { loadPromptAssets, type PromptAssets, resolvePromptDir } from '../prompt/load-prompt-assets.js';
 import { createSessionStore } from '../storage/create-session-store.js';
 import type { SessionStore } from '../storage/session-store.js';
@@ -10,7 +9,8 @@ import type { SessionStore } from '../storage/session-store.js';
 export interface ServiceDependencies {
   config: Config;
   store: SessionStore;
-  model: ChatModel;
+  /** Replaces the configured model (tests); the chat endpoint otherwise builds it on first use. */
+  modelOverride: ChatModel | undefined;
   prompt: PromptAssets;
   logger: Logger;
   clock: () => Date;
@@ -25,15 +25,16 @@ export function generateMessageId(): string {
 /** Everything a function needs, built once per warm instance from the environment. */
 export function buildServiceDependencies(
   environment: Environment,
-  overrides: Partial<Omit<ServiceDependencies, 'config'>> = {},
+  overrides: Partial<Omit<ServiceDependencies, 'config' | 'modelOverride'>> & { model?: ChatModel } = {},
+  options: { requireModel?: boolean } = {},
 ): ServiceDependencies {
-  const config = loadConfig(environment);
+  const config = loadConfig(environment, options);
   const prompt = overrides.prompt ?? loadPromptAssets(resolvePromptDir(config.promptDir));
   return {
     config,
     prompt,
     store: overrides.store ?? createSessionStore(config),
-    model: overrides.model ?? createChatModel(config.model, prompt.labelSet),
+    modelOverride: overrides.model,
     logger: overrides.logger ?? createLogger(config.logLevel),
     clock: overrides.clock ?? (() => new Date()),
     ids: overrides.ids ?? generateMessageId,

@@ -1,0 +1,44 @@
+/**
+ * `npm run build`: one self-contained CommonJS bundle per function under dist/functions/<name>/, with the
+ * prompt files copied beside it, so the deploy needs no `npm install` (cloudbaserc: installDependency false).
+ */
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { LABELS_FILE, PROMPT_FILE } from '../shared/prompt/load-prompt-assets.js';
+
+export const FUNCTION_NAMES = ['chat', 'history'] as const;
+export const DEFAULT_OUTPUT_ROOT = 'dist/functions';
+
+export async function buildFunctions(outputRootOption = DEFAULT_OUTPUT_ROOT): Promise<void> {
+  const outputRoot = path.resolve(outputRootOption);
+  await rm(outputRoot, { recursive: true, force: true });
+  for (const name of FUNCTION_NAMES) {
+    const outputDir = path.join(outputRoot, name);
+    await build({
+      entryPoints: [path.resolve('functions', name, 'index.ts')],
+      outfile: path.join(outputDir, 'index.js'),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      minify: true,
+      // Keeps stack traces in the CloudBase log console readable.
+      keepNames: true,
+      legalComments: 'linked',
+      logLevel: 'warning',
+    });
+    await mkdir(path.join(outputDir, 'prompt'), { recursive: true });
+    for (const file of [PROMPT_FILE, LABELS_FILE]) {
+      await copyFile(path.resolve('prompt', file), path.join(outputDir, 'prompt', file));
+    }
+    // The project is "type": "module"; this marks the bundle as CommonJS wherever it is run from.
+    const manifest = { name: `zhiji-${name}`, private: true, main: 'index.js', type: 'commonjs' };
+    await writeFile(path.join(outputDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await buildFunctions();
+  console.info(`built ${FUNCTION_NAMES.map((name) => `dist/functions/${name}/index.js`).join(', ')}`);
+}

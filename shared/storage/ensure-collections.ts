@@ -1,0 +1,26 @@
+import type { CloudbaseDatabase } from '../cloudbase/cloudbase-sdk.js';
+
+/** Collections the service needs; CloudBase does not create them on the first insert. */
+export function requiredCollections(sessionCollection: string): string[] {
+  return [sessionCollection];
+}
+
+/** Creates each missing collection; running it again is harmless. */
+export async function ensureCollections(
+  database: CloudbaseDatabase,
+  names: readonly string[],
+): Promise<{ created: string[]; existing: string[] }> {
+  const created: string[] = [];
+  const existing: string[] = [];
+  for (const name of names) {
+    try {
+      await database.createCollection(name);
+      created.push(name);
+    } catch (error) {
+      const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+      if (code !== 'DATABASE_COLLECTION_ALREADY_EXIST') throw error;
+      existing.push(name);
+    }
+  }
+  return { created, existing };
+}

@@ -1,0 +1,122 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildFunctions } from '../../scripts/build.js';
+import {
+  startTestServices,
+  TEST_COLLECTION,
+  type TestServices,
+  weChatContext,
+} from '../support/test-services.js';
+
+const run = promisify(execFile);
+let services: TestServices;
+let deployDir: string;
+
+/**
+ * Runs a built bundle the way the platform does: a fresh Node process, the bundle alone in a folder with
+ * no node_modules anywhere above it, `main(event, context)` called once.
+ */
+async function invokeBundle(
+  name: string,
+  event: unknown,
+  context: unknown,
+  environment: Record<string, string>,
+) {
+  const script = `require(process.argv[1]).main(JSON.parse(process.argv[2]), JSON.parse(process.argv[3]))
+    .then((result) => process.stdout.write('\\nRESULT ' + JSON.stringify(result)))`;
+  const { stdout } = await run(
+    process.execPath,
+    ['-e', script, path.join(deployDir, name, 'index.js'), JSON.stringify(event), JSON.stringify(context)],
+    { cwd: deployDir, env: { PATH: process.env.PATH ?? '', ...environment }, timeout: 20_000 },
+  );
+  const line = stdout.split('\n').find((candidate) => candidate.startsWith('RESULT '));
+  if (line === undefined) throw new Error(`no result from the ${name} bundle`);
+  return JSON.parse(line.slice('RESULT '.length));
+}
+
+beforeAll(async () => {
+  services = await startTestServices();
+  // A temp folder outside the project: require() cannot find the project's node_modules from there.
+  deployDir = await mkdtemp(path.join(tmpdir(), 'zhiji-deploy-'));
+  await buildFunctions(deployDir);
+}, 60_000);
+afterAll(async () => {
+  await services.close();
+  await rm(deployDir, { recursive: true, force: true });
+});
+beforeEach(() => {
+  services.emulator.reset();
+  services.emulator.createCollection(TEST_COLLECTION);
+  services.model.reset();
+});
+
+describe('the built bundles', () => {
+  it('ship only the bundle, its prompt files and a manifest without dependencies', async () => {
+    for (const name of ['chat', 'history']) {
+      const files = await readdir(path.join(deployDir, name), { recursive: true });
+      expect(files.sort()).toEqual(
+        [
+          'index.js',
+          'index.js.LEGAL.txt',
+          'package.json',
+          'prompt',
+          'prompt/counselor_prompt.txt',
+          'prompt/emotion-labels.json',
+        ].map((file) => file.replaceAll('/', path.sep)),
+      );
+    }
+  });
+
+  it('answer a mini-program turn on a simulated platform against the emulator and the fake model', async () => {
+    services.model.enqueue({ kind: 'reply', content: '[caring] 辛苦了，我在这里陪你。' });
+    const environment = {
+      ...services.environment(),
+      TENCENTCLOUD_RUNENV: 'SCF',
+      TENCENTCLOUD_REGION: 'ap-shanghai',
+      SCF_NAMESPACE: services.emulator.envId,
+      TENCENTCLOUD: 'true',
+      SILENCE: 'true',
+      LOG_LEVEL: 'warn',
+    } as Record<string, string>;
+    const context = weChatContext('o_BundleCaller_1');
+
+    const reply = await invokeBundle(
+      'chat',
+      { user_id: 'ignored', session_id: 's1', message: '最近好累' },
+      context,
+      environment,
+    );
+    expect(reply).toMatchObject({ content: '辛苦了，我在这里陪你。', emotion: 'caring', session_id: 's1' });
+    const [document] = services.emulator.documents(TEST_COLLECTION) as {
+      user_id: string;
+      schema_version: number;
+    }[];
+    expect(document).toMatchObject({ user_id: 'o_BundleCaller_1', schema_version: 1 });
+
+    const stored = await invokeBundle('history', { session_id: 's1' }, context, environment);
+    expect(stored.messages.map((message: { content: string }) => message.content)).toEqual([
+      '最近好累',
+      '辛苦了，我在这里陪你。',
+    ]);
+
+    const overHttp = await invokeBundle(
+      'chat',
+      { path: '/api/chat', httpMethod: 'POST', headers: {}, body: '{}', isBase64Encoded: false },
+      {},
+      environment,
+    );
+    expect(overHttp.statusCode).toBe(401);
+  });
+
+  it('read the prompt files deployed beside them', async () => {
+    const environment = { ...services.environment(), LOG_LEVEL: 'silent' } as Record<string, string>;
+    await invokeBundle('chat', { user_id: 'u1', session_id: 's1', message: '你好' }, {}, environment);
+    const sent = services.model.requests()[0]?.body as { messages: { role: string; content: string }[] };
+    expect(sent.messages[0]?.content).toContain('知己咨询师');
+    expect(sent.messages[0]?.content).not.toContain('{{emotion_labels}}');
+  });
+});
