@@ -4,10 +4,42 @@
  */
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { LABELS_FILE, PROMPT_FILE } from '../shared/prompt/load-prompt-assets.js';
 
 export const FUNCTION_NAMES = ['chat', 'history'] as const;
+
+/**
+ * The two big SDKs go in files of their own beside the bundle, required only when first used: parsing
+ * them at every cold start would cost more than the rest of the function. Each vendor file holds only
+ * the package, so no class of ours exists twice.
+ */
+const VENDOR_PACKAGES: Record<string, string> = {
+  openai: 'vendor/openai.js',
+  '@cloudbase/node-sdk': 'vendor/cloudbase-node-sdk.js',
+};
+
+const vendorAsSeparateFiles: Plugin = {
+  name: 'vendor-as-separate-files',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^(openai|@cloudbase\/node-sdk)$/ }, (resolved) => ({
+      path: `./${VENDOR_PACKAGES[resolved.path]}`,
+      external: true,
+    }));
+  },
+};
+
+const sharedOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  // Keeps stack traces in the CloudBase log console readable.
+  keepNames: true,
+  legalComments: 'linked',
+  logLevel: 'warning',
+} as const;
 export const DEFAULT_OUTPUT_ROOT = 'dist/functions';
 
 export async function buildFunctions(outputRootOption = DEFAULT_OUTPUT_ROOT): Promise<void> {
@@ -16,18 +48,27 @@ export async function buildFunctions(outputRootOption = DEFAULT_OUTPUT_ROOT): Pr
   for (const name of FUNCTION_NAMES) {
     const outputDir = path.join(outputRoot, name);
     await build({
+      ...sharedOptions,
       entryPoints: [path.resolve('functions', name, 'index.ts')],
       outfile: path.join(outputDir, 'index.js'),
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      minify: true,
-      // Keeps stack traces in the CloudBase log console readable.
-      keepNames: true,
-      legalComments: 'linked',
-      logLevel: 'warning',
+      plugins: [vendorAsSeparateFiles],
+      // `import()` of a vendor file becomes a plain lazy require(), resolved beside the bundle.
+      supported: { 'dynamic-import': false },
     });
+    const vendors =
+      name === 'chat'
+        ? Object.entries(VENDOR_PACKAGES)
+        : [['@cloudbase/node-sdk', VENDOR_PACKAGES['@cloudbase/node-sdk']]];
+    for (const [packageName, vendorFile] of vendors) {
+      await build({
+        ...sharedOptions,
+        stdin: {
+          contents: `module.exports = require(${JSON.stringify(packageName)});`,
+          resolveDir: process.cwd(),
+        },
+        outfile: path.join(outputDir, vendorFile ?? ''),
+      });
+    }
     await mkdir(path.join(outputDir, 'prompt'), { recursive: true });
     for (const file of [PROMPT_FILE, LABELS_FILE]) {
       await copyFile(path.resolve('prompt', file), path.join(outputDir, 'prompt', file));

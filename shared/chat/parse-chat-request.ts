@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Config } from '../config/load-config.js';
 import { AppError, type ErrorCode } from '../errors/app-error.js';
 import { characterCount, idField, timestampField, toInputError } from '../validation/request-fields.js';
@@ -12,19 +12,19 @@ export interface ChatRequest {
 }
 
 const chatBodySchema = z.object({
-  user_id: idField.optional(),
+  user_id: z.optional(idField),
   session_id: idField,
   message: z.string(),
-  timestamp: timestampField.optional(),
-  history: z
-    .array(
+  timestamp: z.optional(timestampField),
+  history: z.optional(
+    z.array(
       z.object({
         role: z.enum(['user', 'agent']),
         content: z.string(),
-        timestamp: timestampField.optional(),
+        timestamp: z.optional(timestampField),
       }),
-    )
-    .optional(),
+    ),
+  ),
 });
 
 function codeForField(path: PropertyKey[]): ErrorCode {

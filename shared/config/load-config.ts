@@ -1,49 +1,55 @@
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AppError } from '../errors/app-error.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
-const positiveInteger = z.coerce.number().int().positive();
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0', 'on', 'off'])
-  .transform((value) => ['true', '1', 'on'].includes(value));
+// zod/mini rather than zod: the full build costs about 50 ms of every cold start just to load.
+const integer = (minimum: number, maximum = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().check(z.refine(Number.isInteger), z.gte(minimum), z.lte(maximum));
+const withDefault = <Schema extends z.ZodMiniType>(schema: Schema, value: z.output<Schema>) =>
+  z._default(schema, value as never);
+const booleanFlag = z.pipe(
+  z.enum(['true', 'false', '1', '0', 'on', 'off']),
+  z.transform((value) => ['true', '1', 'on'].includes(value)),
+);
+const httpUrl = z.url({ protocol: /^https?$/ });
 
 /** Every key the service reads. Empty strings count as unset: cloudbaserc renders a missing `{{env.X}}` as "". */
 const environmentSchema = z.object({
-  TENCENTCLOUD_RUNENV: z.string().optional(),
-  STORAGE: z.enum(['cloudbase', 'local']).optional(),
-  DATA_DIR: z.string().default('./data'),
-  PROMPT_DIR: z.string().optional(),
-  PORT: z.coerce.number().int().min(1).max(65535).default(5000),
-  LLM_PROVIDER: z.enum(['openai', 'offline']).optional(),
-  OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://api.openai.com/v1'),
-  OPENAI_API_KEY: z.string().optional(),
-  LLM_MODEL: z.string().optional(),
-  LLM_STREAM: booleanFlag.default(true),
-  LLM_MAX_TOKENS: positiveInteger.max(32_000).default(800),
-  LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.7),
-  LLM_IDLE_TIMEOUT_MS: positiveInteger.default(20_000),
-  LLM_MAX_ATTEMPTS: positiveInteger.max(5).default(2),
-  LLM_MAX_RETRY_WAIT_MS: z.coerce.number().int().min(0).default(3_000),
-  CHAT_DEADLINE_MS: positiveInteger.default(50_000),
-  STORAGE_RESERVE_MS: positiveInteger.default(4_000),
-  MAX_MESSAGE_CHARS: positiveInteger.default(2_000),
-  MAX_HISTORY_ITEMS: positiveInteger.default(50),
-  MAX_HISTORY_ITEM_CHARS: positiveInteger.default(4_000),
-  MAX_REQUEST_BYTES: positiveInteger.default(512 * 1024),
-  CONTEXT_MAX_MESSAGES: positiveInteger.default(40),
-  MAX_SESSION_MESSAGES: positiveInteger.default(2_000),
-  CLOUDBASE_ENV: z.string().optional(),
-  CLOUDBASE_SERVICE_URL: z.url({ protocol: /^https?$/ }).optional(),
-  CLOUDBASE_SECRET_ID: z.string().optional(),
-  CLOUDBASE_SECRET_KEY: z.string().optional(),
-  CLOUDBASE_COLLECTION: z
-    .string()
-    .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/)
-    .default('chat_sessions'),
-  CLOUDBASE_TIMEOUT_MS: positiveInteger.default(5_000),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  TENCENTCLOUD_RUNENV: z.optional(z.string()),
+  STORAGE: z.optional(z.enum(['cloudbase', 'local'])),
+  DATA_DIR: withDefault(z.string(), './data'),
+  PROMPT_DIR: z.optional(z.string()),
+  PORT: withDefault(integer(1, 65535), 5000),
+  LLM_PROVIDER: z.optional(z.enum(['openai', 'offline'])),
+  OPENAI_BASE_URL: withDefault(httpUrl, 'https://api.openai.com/v1'),
+  OPENAI_API_KEY: z.optional(z.string()),
+  LLM_MODEL: z.optional(z.string()),
+  LLM_STREAM: withDefault(booleanFlag, true),
+  LLM_MAX_TOKENS: withDefault(integer(1, 32_000), 800),
+  LLM_TEMPERATURE: withDefault(z.coerce.number().check(z.gte(0), z.lte(2)), 0.7),
+  LLM_IDLE_TIMEOUT_MS: withDefault(integer(1), 20_000),
+  LLM_MAX_ATTEMPTS: withDefault(integer(1, 5), 2),
+  LLM_MAX_RETRY_WAIT_MS: withDefault(integer(0), 3_000),
+  CHAT_DEADLINE_MS: withDefault(integer(1), 50_000),
+  STORAGE_RESERVE_MS: withDefault(integer(1), 4_000),
+  MAX_MESSAGE_CHARS: withDefault(integer(1), 2_000),
+  MAX_HISTORY_ITEMS: withDefault(integer(1), 50),
+  MAX_HISTORY_ITEM_CHARS: withDefault(integer(1), 4_000),
+  MAX_REQUEST_BYTES: withDefault(integer(1), 512 * 1024),
+  CONTEXT_MAX_MESSAGES: withDefault(integer(1), 40),
+  MAX_SESSION_MESSAGES: withDefault(integer(1), 2_000),
+  CLOUDBASE_ENV: z.optional(z.string()),
+  CLOUDBASE_SERVICE_URL: z.optional(httpUrl),
+  CLOUDBASE_SECRET_ID: z.optional(z.string()),
+  CLOUDBASE_SECRET_KEY: z.optional(z.string()),
+  CLOUDBASE_COLLECTION: withDefault(
+    z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/)),
+    'chat_sessions',
+  ),
+  CLOUDBASE_TIMEOUT_MS: withDefault(integer(1), 5_000),
+  LOG_LEVEL: withDefault(z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
 });
 
 export type LogLevel = z.infer<typeof environmentSchema>['LOG_LEVEL'];
@@ -184,6 +190,7 @@ export function loadConfig(environment: Environment, options: { requireModel?: b
 function describeIssue(code: string): string {
   if (code === 'invalid_value') return 'not one of the allowed values';
   if (code === 'invalid_type') return 'not a number or of the wrong type';
+  if (code === 'custom') return 'not a whole number';
   if (code === 'too_small' || code === 'too_big') return 'out of range';
   if (code === 'invalid_format') return 'wrong format';
   return 'invalid';

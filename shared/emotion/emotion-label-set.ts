@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
-const labelName = z.string().regex(/^[a-z][a-z_]{0,31}$/);
+const labelName = z.string().check(z.regex(/^[a-z][a-z_]{0,31}$/));
 
 /** The shape of `prompt/emotion-labels.json`: the monster's expressions, editable without code changes. */
 export const emotionLabelSetSchema = z
@@ -11,20 +11,24 @@ export const emotionLabelSetSchema = z
       .array(
         z.object({
           label: labelName,
-          name_zh: z.string().min(1),
-          description_zh: z.string().min(1),
-          sprite: z.string().min(1),
-          keywords: z.array(z.string().min(1)).default([]),
+          name_zh: z.string().check(z.minLength(1)),
+          description_zh: z.string().check(z.minLength(1)),
+          sprite: z.string().check(z.minLength(1)),
+          keywords: z._default(z.array(z.string().check(z.minLength(1))), []),
         }),
       )
-      .min(1),
+      .check(z.minLength(1)),
   })
-  .refine((set) => set.labels.some((entry) => entry.label === set.fallback), {
-    message: 'fallback must be one of the labels',
-  })
-  .refine((set) => new Set(set.labels.map((entry) => entry.label)).size === set.labels.length, {
-    message: 'labels must be unique',
-  });
+  .check(
+    z.refine(
+      (set) => set.labels.some((entry) => entry.label === set.fallback),
+      'fallback must be one of the labels',
+    ),
+    z.refine(
+      (set) => new Set(set.labels.map((entry) => entry.label)).size === set.labels.length,
+      'labels must be unique',
+    ),
+  );
 
 export type EmotionLabelSet = z.infer<typeof emotionLabelSetSchema>;
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AppError } from '../errors/app-error.js';
 import { idField, toInputError } from '../validation/request-fields.js';
 
@@ -15,11 +15,14 @@ export const HISTORY_DEFAULT_LIMIT = 200;
 export const HISTORY_MAX_LIMIT = 500;
 
 const historyQuerySchema = z.object({
-  user_id: idField.optional(),
+  user_id: z.optional(idField),
   session_id: idField,
   // Query strings carry numbers as text; the callFunction path sends real numbers.
-  limit: z.coerce.number().int().min(1).max(HISTORY_MAX_LIMIT).default(HISTORY_DEFAULT_LIMIT),
-  before: z.string().min(1).max(64).optional(),
+  limit: z._default(
+    z.coerce.number().check(z.refine(Number.isInteger), z.gte(1), z.lte(HISTORY_MAX_LIMIT)),
+    HISTORY_DEFAULT_LIMIT,
+  ),
+  before: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
 });
 
 export function parseHistoryRequest(query: unknown): HistoryRequest {

@@ -1,8 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AppError, type ErrorCode } from '../errors/app-error.js';
 import { idPattern } from '../storage/session-document.js';
 
-export const idField = z.string().regex(idPattern);
+export const idField = z.string().check(z.regex(idPattern));
 
 /** ISO 8601 date-time with a zone (Z or ±hh:mm), the format the mini-program sends. */
 export const timestampField = z.iso.datetime({ offset: true });
@@ -28,7 +28,10 @@ const fieldNames: Record<string, string> = {
  * Turns the first zod issue into one stable code and a Chinese-first message that names the field but
  * never repeats its value (it may be the user's message).
  */
-export function toInputError(error: z.ZodError, codeForField: (path: PropertyKey[]) => ErrorCode): AppError {
+export function toInputError(
+  error: z.core.$ZodError,
+  codeForField: (path: PropertyKey[]) => ErrorCode,
+): AppError {
   const issue = error.issues[0];
   const path = issue?.path ?? [];
   const top = String(path[0] ?? '');

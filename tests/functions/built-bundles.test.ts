@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -55,19 +55,29 @@ beforeEach(() => {
 });
 
 describe('the built bundles', () => {
-  it('ship only the bundle, its prompt files and a manifest without dependencies', async () => {
-    for (const name of ['chat', 'history']) {
-      const files = await readdir(path.join(deployDir, name), { recursive: true });
+  it('ship the bundle, the lazily loaded SDK files, the prompt files and a manifest without dependencies', async () => {
+    const expected = {
+      chat: ['vendor/cloudbase-node-sdk.js', 'vendor/openai.js'],
+      // The history function never calls the model, so it does not carry the model SDK.
+      history: ['vendor/cloudbase-node-sdk.js'],
+    };
+    for (const [name, vendorFiles] of Object.entries(expected)) {
+      const files = (await readdir(path.join(deployDir, name), { recursive: true }))
+        .map((file) => file.split(path.sep).join('/'))
+        .filter((file) => file.endsWith('.js') || file.endsWith('.json') || file.endsWith('.txt'))
+        .filter((file) => !file.endsWith('.LEGAL.txt'));
       expect(files.sort()).toEqual(
         [
           'index.js',
-          'index.js.LEGAL.txt',
           'package.json',
-          'prompt',
           'prompt/counselor_prompt.txt',
           'prompt/emotion-labels.json',
-        ].map((file) => file.replaceAll('/', path.sep)),
+          ...vendorFiles,
+        ].sort(),
       );
+      const manifest = JSON.parse(await readFile(path.join(deployDir, name, 'package.json'), 'utf8'));
+      expect(manifest.dependencies).toBeUndefined();
+      expect(manifest.type).toBe('commonjs');
     }
   });
 

@@ -1,0 +1,208 @@
+/**
+ * `npm run bench`: cold load of each built bundle against bare `node -e ''` measured in the same run,
+ * bundle sizes, the chat handler's warm overhead per turn and database round trips per turn, against
+ * the loopback fakes. Figures go to stdout (and .bench/latest.json) for the README.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadConfig } from '../shared/config/load-config.js';
+import { chatEndpoint } from '../shared/endpoints/chat-endpoint.js';
+import { createLogger } from '../shared/logging/logger.js';
+import type { ChatModel } from '../shared/model/chat-model.js';
+import { createFunctionHandler } from '../shared/runtime/create-function-handler.js';
+import { createSessionStore } from '../shared/storage/create-session-store.js';
+import { startTestServices, TEST_COLLECTION } from '../tests/support/test-services.js';
+import { buildFunctions, FUNCTION_NAMES } from './build.js';
+
+process.env.TENCENTCLOUD = 'true';
+process.env.SILENCE = 'true';
+const quick = process.argv.includes('--quick');
+const coldRuns = quick ? 5 : 20;
+const warmTurns = quick ? 50 : 300;
+const longSessions = quick ? 30 : 150;
+
+function percentile(sorted: number[], fraction: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN;
+}
+function median(values: number[]): number {
+  return percentile(
+    [...values].sort((left, right) => left - right),
+    0.5,
+  );
+}
+function timeProcess(args: string[]): number {
+  const started = performance.now();
+  execFileSync(process.execPath, args, { stdio: 'ignore' });
+  return performance.now() - started;
+}
+
+async function measureColdLoad(distDir: string) {
+  const bare: number[] = [];
+  const bundles: Record<string, number[]> = Object.fromEntries(FUNCTION_NAMES.map((name) => [name, []]));
+  // Interleaved so a busy moment on the machine hits the baseline and the bundles alike.
+  for (let run = 0; run < coldRuns; run += 1) {
+    bare.push(timeProcess(['-e', '']));
+    for (const name of FUNCTION_NAMES) {
+      bundles[name]?.push(
+        timeProcess(['-e', `require(${JSON.stringify(path.join(distDir, name, 'index.js'))})`]),
+      );
+    }
+  }
+  const bareMedian = median(bare);
+  return {
+    bare_node_ms: round(bareMedian),
+    bundles: Object.fromEntries(
+      FUNCTION_NAMES.map((name) => {
+        const loadMedian = median(bundles[name] ?? []);
+        return [name, { load_ms: round(loadMedian), ratio_to_bare_node: round(loadMedian / bareMedian, 2) }];
+      }),
+    ),
+  };
+}
+
+const instantModel: ChatModel = {
+  provider: 'openai',
+  complete: async () => ({
+    text: '[caring] 我在这里陪着你。',
+    usage: { promptTokens: 1, completionTokens: 1 },
+  }),
+};
+
+async function measureWarmTurns(
+  storage: 'local' | 'cloudbase',
+  services: Awaited<ReturnType<typeof startTestServices>>,
+) {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'zhiji-bench-'));
+  services.emulator.reset();
+  services.emulator.createCollection(TEST_COLLECTION);
+  const environment = services.environment({ STORAGE: storage, DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+  const chat = createFunctionHandler(chatEndpoint, {
+    environment,
+    overrides: { model: instantModel, logger: createLogger('silent') },
+  });
+  const turn = async (userId: string, sessionId: string) => {
+    const started = performance.now();
+    const reply = (await chat({
+      user_id: userId,
+      session_id: sessionId,
+      message: '最近总是睡不好，心里很乱。',
+    })) as {
+      error?: unknown;
+    };
+    if (reply.error !== undefined) throw new Error(`bench turn failed: ${JSON.stringify(reply.error)}`);
+    return performance.now() - started;
+  };
+  for (let warmup = 0; warmup < 20; warmup += 1) await turn('bench_warm', `warm_${warmup}`);
+
+  const newSession: number[] = [];
+  services.emulator.resetCounters();
+  for (let index = 0; index < warmTurns; index += 1)
+    newSession.push(await turn('bench_user', `new_${index}`));
+  const newSessionTrips = services.emulator.requests().length / warmTurns;
+
+  // Sessions of 198 stored messages, written straight through the store (one write each), so the
+  // measured turn makes the 199th and 200th message.
+  const store = createSessionStore(loadConfig(environment));
+  const now = new Date().toISOString();
+  const storedMessages = Array.from({ length: 198 }, (_unused, index) => ({
+    message_id: `msg_seed_${index}`,
+    role: index % 2 === 0 ? ('user' as const) : ('agent' as const),
+    content:
+      index % 2 === 0
+        ? `第${index}句：今天的事情让我有点难过，不知道怎么办。`
+        : '听起来你真的很辛苦。愿意多说一点发生了什么吗？我在这里听你说。',
+    timestamp: now,
+    ...(index % 2 === 0
+      ? { status: 'complete' as const }
+      : { emotion: 'caring', emotion_source: 'model' as const }),
+  }));
+  for (let index = 0; index < longSessions; index += 1) {
+    await store.appendTurn({
+      key: { userId: 'bench_long', sessionId: `long_${index}` },
+      seedMessages: storedMessages.slice(0, 196),
+      messages: storedMessages.slice(196),
+      now,
+      sessionExisted: false,
+    });
+  }
+  const longSession: number[] = [];
+  services.emulator.resetCounters();
+  for (let index = 0; index < longSessions; index += 1)
+    longSession.push(await turn('bench_long', `long_${index}`));
+  const longSessionTrips = services.emulator.requests().length / longSessions;
+  await rm(dataDir, { recursive: true, force: true });
+  return {
+    new_session: summarise(newSession, storage === 'cloudbase' ? newSessionTrips : undefined),
+    session_of_200_messages: summarise(longSession, storage === 'cloudbase' ? longSessionTrips : undefined),
+  };
+}
+
+function summarise(durations: number[], roundTrips: number | undefined) {
+  const sorted = [...durations].sort((left, right) => left - right);
+  return {
+    turns: durations.length,
+    p50_ms: round(percentile(sorted, 0.5)),
+    p99_ms: round(percentile(sorted, 0.99)),
+    ...(roundTrips === undefined ? {} : { database_round_trips_per_turn: round(roundTrips, 2) }),
+  };
+}
+
+function round(value: number, digits = 1): number {
+  return Number(value.toFixed(digits));
+}
+
+const distDir = await mkdtemp(path.join(tmpdir(), 'zhiji-bench-dist-'));
+await buildFunctions(distDir);
+const sizes = Object.fromEntries(
+  await Promise.all(
+    FUNCTION_NAMES.map(async (name) => [
+      name,
+      { bytes: (await stat(path.join(distDir, name, 'index.js'))).size },
+    ]),
+  ),
+);
+const coldLoad = await measureColdLoad(distDir);
+const services = await startTestServices();
+const warm = {
+  local: await measureWarmTurns('local', services),
+  cloudbase: await measureWarmTurns('cloudbase', services),
+};
+await services.close();
+await rm(distDir, { recursive: true, force: true });
+
+const results = {
+  node: process.version,
+  runs: { cold: coldRuns, warm_turns: warmTurns },
+  sizes,
+  cold_load: coldLoad,
+  warm,
+};
+await mkdir('.bench', { recursive: true });
+await writeFile('.bench/latest.json', `${JSON.stringify(results, null, 2)}\n`);
+
+console.info(
+  `Node ${process.version}; cold runs ${coldRuns}, warm turns ${warmTurns} (+${longSessions} on long sessions)`,
+);
+console.info(`\nCold load (median of ${coldRuns}): bare node -e '' ${coldLoad.bare_node_ms} ms`);
+for (const name of FUNCTION_NAMES) {
+  const bundle = coldLoad.bundles[name];
+  const size = sizes[name] as { bytes: number };
+  console.info(
+    `  ${name.padEnd(8)} ${String(bundle?.load_ms).padStart(7)} ms  ×${bundle?.ratio_to_bare_node} of bare node   bundle ${(size.bytes / 1024).toFixed(0)} KB`,
+  );
+}
+console.info('\nWarm chat turn, model answering at once (handler overhead):');
+for (const [storage, cases] of Object.entries(warm)) {
+  for (const [name, figures] of Object.entries(cases)) {
+    const trips =
+      'database_round_trips_per_turn' in figures
+        ? `  round trips/turn ${figures.database_round_trips_per_turn}`
+        : '';
+    console.info(
+      `  ${storage.padEnd(9)} ${name.padEnd(24)} p50 ${figures.p50_ms} ms  p99 ${figures.p99_ms} ms${trips}`,
+    );
+  }
+}

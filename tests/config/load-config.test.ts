@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../shared/config/load-config.js';
+import type { AppError } from '../../shared/errors/app-error.js';
+
+function configError(environment: Record<string, string>, options?: { requireModel?: boolean }): AppError {
+  try {
+    loadConfig(environment, options);
+  } catch (error) {
+    return error as AppError;
+  }
+  throw new Error('expected a configuration error');
+}
+
+describe('loadConfig', () => {
+  it('runs locally with no settings at all: local files and the offline demo', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ onPlatform: false, storage: 'local', port: 5000 });
+    expect(config.model.provider).toBe('offline');
+    expect(config.dataDir).toMatch(/data$/);
+    expect(config.limits).toMatchObject({
+      maxMessageChars: 2000,
+      maxHistoryItems: 50,
+      chatDeadlineMs: 50_000,
+    });
+  });
+
+  it('uses the provider once a key and model are given, with every tunable read', () => {
+    const config = loadConfig({
+      OPENAI_API_KEY: 'sk-real',
+      LLM_MODEL: 'deepseek-chat',
+      OPENAI_BASE_URL: 'https://api.deepseek.com/v1',
+      LLM_STREAM: 'off',
+      MAX_MESSAGE_CHARS: '500',
+    });
+    expect(config.model).toMatchObject({ provider: 'openai', model: 'deepseek-chat', stream: false });
+    expect(config.limits.maxMessageChars).toBe(500);
+  });
+
+  it('defaults to CloudBase storage on the platform and never to the demo there', () => {
+    const onPlatform = { TENCENTCLOUD_RUNENV: 'SCF', OPENAI_API_KEY: 'sk', LLM_MODEL: 'm' };
+    expect(loadConfig(onPlatform).storage).toBe('cloudbase');
+    const demo = configError({ ...onPlatform, LLM_PROVIDER: 'offline' });
+    expect(demo.code).toBe('CONFIG_INVALID');
+    expect(demo.message).toContain('LLM_PROVIDER');
+    const noKey = configError({ TENCENTCLOUD_RUNENV: 'SCF' });
+    expect(noKey.message).toContain('OPENAI_API_KEY');
+    expect(noKey.message).toContain('LLM_MODEL');
+  });
+
+  it('treats empty strings as unset, as cloudbaserc renders a missing variable', () => {
+    const config = loadConfig({ OPENAI_API_KEY: '', LLM_MODEL: '', PORT: '', LOG_LEVEL: '' });
+    expect(config.model.provider).toBe('offline');
+    expect(config.port).toBe(5000);
+  });
+
+  it('lists every bad key at once and never echoes a value', () => {
+    const error = configError({
+      PORT: 'eighty',
+      LLM_TEMPERATURE: '9',
+      STORAGE: 'redis',
+      LLM_MAX_TOKENS: '1.5',
+      OPENAI_BASE_URL: 'ftp://secret-host.example',
+      OPENAI_API_KEY: 'sk-do-not-print',
+    });
+    for (const key of [
+      'PORT',
+      'LLM_TEMPERATURE',
+      'STORAGE',
+      'LLM_MAX_TOKENS',
+      'OPENAI_BASE_URL',
+      'LLM_MODEL',
+    ]) {
+      expect(error.message).toContain(key);
+    }
+    for (const value of ['eighty', 'redis', 'secret-host', 'sk-do-not-print']) {
+      expect(error.message).not.toContain(value);
+    }
+  });
+
+  it('checks the deadline budget and CloudBase settings off the platform', () => {
+    expect(configError({ CHAT_DEADLINE_MS: '3000', STORAGE_RESERVE_MS: '3000' }).message).toContain(
+      'STORAGE_RESERVE_MS',
+    );
+    expect(configError({ STORAGE: 'cloudbase' }).message).toContain('CLOUDBASE_ENV');
+  });
+
+  it('lets a function that never calls the model start without the model settings', () => {
+    expect(loadConfig({ TENCENTCLOUD_RUNENV: 'SCF' }, { requireModel: false }).storage).toBe('cloudbase');
+  });
+});
