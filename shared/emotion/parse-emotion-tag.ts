@@ -27,8 +27,10 @@ export function parseEmotionTag(reply: string, knownLabels: readonly string[]): 
     content = content.slice(leading[0].length);
   }
   const trailing = trailingTag.exec(content);
-  if (trailing?.[1] !== undefined && (tag === undefined || knownLabels.includes(trailing[1].toLowerCase()))) {
-    tag ??= trailing[1].toLowerCase();
+  const trailingLabel = trailing?.[1]?.toLowerCase();
+  if (trailing !== null && trailingLabel !== undefined && (tag === undefined || knownLabels.includes(trailingLabel))) {
+    // A known label wins over an unknown one, wherever the model put it.
+    if (tag === undefined || !knownLabels.includes(tag)) tag = trailingLabel;
     content = content.slice(0, trailing.index);
   }
   if (knownLabels.length > 0) {
