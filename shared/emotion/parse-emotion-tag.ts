@@ -28,7 +28,11 @@ export function parseEmotionTag(reply: string, knownLabels: readonly string[]): 
   }
   const trailing = trailingTag.exec(content);
   const trailingLabel = trailing?.[1]?.toLowerCase();
-  if (trailing !== null && trailingLabel !== undefined && (tag === undefined || knownLabels.includes(trailingLabel))) {
+  if (
+    trailing !== null &&
+    trailingLabel !== undefined &&
+    (tag === undefined || knownLabels.includes(trailingLabel))
+  ) {
     // A known label wins over an unknown one, wherever the model put it.
     if (tag === undefined || !knownLabels.includes(tag)) tag = trailingLabel;
     content = content.slice(0, trailing.index);
