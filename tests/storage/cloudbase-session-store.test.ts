@@ -1,0 +1,316 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EJSON } from 'bson';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type CloudbaseDatabase, openCloudbaseDatabase } from '../../shared/cloudbase/cloudbase-sdk.js';
+import { createCloudbaseSessionStore, documentId } from '../../shared/storage/cloudbase-session-store.js';
+import { sessionDocumentSchema } from '../../shared/storage/session-document.js';
+import type { SessionStore } from '../../shared/storage/session-store.js';
+import {
+  type CloudbaseEmulator,
+  type InjectedFault,
+  startCloudbaseEmulator,
+} from '../fakes/cloudbase-database-emulator.js';
+import {
+  expectAppError,
+  invalidIds,
+  minute,
+  testSessionStore,
+  turnInput,
+  turnMessages,
+  userMessage,
+} from './session-store-contract.js';
+
+// Without TENCENTCLOUD the SDK probes metadata.tencentyun.com before every call; SILENCE drops its warnings.
+process.env.TENCENTCLOUD = 'true';
+process.env.SILENCE = 'true';
+
+const collection = 'chat_sessions';
+
+let emulator: CloudbaseEmulator;
+let database: Promise<CloudbaseDatabase>;
+
+function openDatabase(serviceUrl: string): Promise<CloudbaseDatabase> {
+  return openCloudbaseDatabase({
+    envId: emulator.envId,
+    serviceUrl,
+    secretId: 'test-id',
+    secretKey: 'test-key',
+    collection,
+    timeoutMs: 5000,
+  });
+}
+
+function createStore(databaseHandle: Promise<CloudbaseDatabase> = database): SessionStore {
+  return createCloudbaseSessionStore({ database: () => databaseHandle, collection });
+}
+
+/** Rows as the emulator holds them; `_id` is the adapter's key, not part of the session document. */
+function storedRows(): Record<string, unknown>[] {
+  return emulator.documents(collection);
+}
+
+function storedDocuments(): unknown[] {
+  return storedRows().map(({ _id: _ignored, ...document }) => document);
+}
+
+beforeAll(async () => {
+  emulator = await startCloudbaseEmulator();
+  database = openDatabase(emulator.url);
+});
+
+afterAll(async () => {
+  await emulator.close();
+});
+
+testSessionStore('cloudbase', async () => {
+  emulator.reset();
+  emulator.createCollection(collection);
+  return {
+    store: createStore(),
+    storedDocuments: async () => storedDocuments(),
+    cleanup: async () => {
+      emulator.reset();
+    },
+  };
+});
+
+describe('cloudbase session store', () => {
+  let store: SessionStore;
+
+  beforeEach(() => {
+    emulator.reset();
+    emulator.createCollection(collection);
+    store = createStore();
+  });
+
+  it('spends one read and one write on a turn to a new session', async () => {
+    const key = { userId: 'alice', sessionId: 's1' };
+    expect(await store.getSession(key)).toBeUndefined();
+    await store.appendTurn(turnInput(key, turnMessages('t1'), { sessionExisted: false }));
+    expect(emulator.requests()).toEqual([
+      { action: 'database.getDocument', collection },
+      { action: 'database.insertDocument', collection },
+    ]);
+  });
+
+  it('spends one read and one write on a turn to an existing session', async () => {
+    const key = { userId: 'alice', sessionId: 's1' };
+    await store.appendTurn(turnInput(key, turnMessages('t1')));
+    emulator.resetCounters();
+
+    expect(await store.getSession(key)).toBeDefined();
+    await store.appendTurn(turnInput(key, turnMessages('t2'), { sessionExisted: true }));
+    expect(emulator.requests()).toEqual([
+      { action: 'database.getDocument', collection },
+      { action: 'database.modifyDocument', collection },
+    ]);
+  });
+
+  it('appends with a server-side $push and $inc on the owner-filtered document, never a whole-document write', async () => {
+    const recorder = await startRecordingProxy(emulator.url);
+    try {
+      const recordedStore = createStore(openDatabase(recorder.url));
+      const key = { userId: 'alice', sessionId: 's1' };
+      await recordedStore.appendTurn(turnInput(key, turnMessages('t1'), { now: minute(1) }));
+      recorder.bodies.length = 0;
+      const secondTurn = turnMessages('t2');
+      await recordedStore.appendTurn(turnInput(key, secondTurn, { now: minute(2), sessionExisted: true }));
+
+      expect(recorder.bodies).toHaveLength(1);
+      const body = recorder.bodies[0] ?? {};
+      expect(body.action).toBe('database.modifyDocument');
+      // merge:false would be a replace (`doc().set()`), losing turns written since the caller's read.
+      expect(body.merge).toBe(true);
+      expect(body.upsert).toBe(false);
+      expect(parseEjsonField(body.query)).toEqual({ _id: documentId(key), user_id: 'alice' });
+      expect(parseEjsonField(body.data)).toEqual({
+        $push: { messages: { $each: secondTurn } },
+        $inc: { message_count: 2 },
+        $set: { updated_at: minute(2) },
+      });
+    } finally {
+      await recorder.close();
+    }
+  });
+
+  it('stores rows that are exactly a session document plus the derived _id', async () => {
+    const key = { userId: 'alice', sessionId: 's1' };
+    await store.appendTurn(turnInput(key, turnMessages('t1'), { seedMessages: [userMessage('seed')] }));
+    const [row] = storedRows();
+    expect(row?._id).toBe(documentId(key));
+    expect(() =>
+      sessionDocumentSchema.extend({ _id: sessionDocumentSchema.shape.user_id }).strict().parse(row),
+    ).not.toThrow();
+  });
+
+  const faults: [string, InjectedFault][] = [
+    ['a SYS_ERR reply', { code: 'SYS_ERR' }],
+    ['an HTTP 503', { httpStatus: 503 }],
+    // The SDK retries a reset on a reused keep-alive socket once, so the fault must outlast that retry.
+    ['a dropped connection', { dropConnection: true, times: 3 }],
+  ];
+
+  describe.each(faults)('on %s', (_label, fault) => {
+    it('fails the creating write with STORAGE_UNAVAILABLE and stores nothing; a retry stores it once', async () => {
+      const key = { userId: 'alice', sessionId: 's1' };
+      const input = turnInput(key, turnMessages('t1'), { seedMessages: [userMessage('seed')] });
+      emulator.inject({ ...fault, action: 'database.insertDocument' });
+      await expectAppError(store.appendTurn(input), 'STORAGE_UNAVAILABLE');
+      emulator.clearFaults();
+      expect(storedRows()).toEqual([]);
+
+      await store.appendTurn(input);
+      expect((await store.getSession(key))?.messages.map((message) => message.message_id)).toEqual([
+        'seed',
+        't1-user',
+        't1-agent',
+      ]);
+    });
+
+    it('fails the appending write with STORAGE_UNAVAILABLE and leaves the session as it was', async () => {
+      const key = { userId: 'alice', sessionId: 's1' };
+      await store.appendTurn(turnInput(key, turnMessages('t1'), { now: minute(1) }));
+      const before = storedRows();
+      emulator.inject({ ...fault, action: 'database.modifyDocument' });
+      await expectAppError(
+        store.appendTurn(turnInput(key, turnMessages('t2'), { now: minute(2), sessionExisted: true })),
+        'STORAGE_UNAVAILABLE',
+      );
+      emulator.clearFaults();
+      expect(storedRows()).toEqual(before);
+    });
+
+    it('fails reads and listings with STORAGE_UNAVAILABLE', async () => {
+      await store.appendTurn(turnInput({ userId: 'alice', sessionId: 's1' }, turnMessages('t1')));
+      emulator.inject({ ...fault, action: 'database.getDocument' });
+      await expectAppError(store.getSession({ userId: 'alice', sessionId: 's1' }), 'STORAGE_UNAVAILABLE');
+      emulator.clearFaults();
+      emulator.inject({ ...fault, action: 'database.getDocument' });
+      await expectAppError(store.listSessions('alice'), 'STORAGE_UNAVAILABLE');
+      emulator.clearFaults();
+    });
+  });
+
+  it('reports a database that cannot be opened as STORAGE_UNAVAILABLE', async () => {
+    const unreachable = createCloudbaseSessionStore({
+      database: () => Promise.reject(new Error('cannot load the SDK')),
+      collection,
+    });
+    const key = { userId: 'alice', sessionId: 's1' };
+    await expectAppError(unreachable.getSession(key), 'STORAGE_UNAVAILABLE');
+    await expectAppError(unreachable.appendTurn(turnInput(key, turnMessages('t1'))), 'STORAGE_UNAVAILABLE');
+    await expectAppError(unreachable.listSessions('alice'), 'STORAGE_UNAVAILABLE');
+  });
+
+  it('gives (a_b, c) and (a, b_c) different document ids', async () => {
+    const first = { userId: 'a_b', sessionId: 'c' };
+    const second = { userId: 'a', sessionId: 'b_c' };
+    await store.appendTurn(turnInput(first, turnMessages('first')));
+    await store.appendTurn(turnInput(second, turnMessages('second'), { sessionExisted: true }));
+
+    const ids = storedRows().map((row) => row._id);
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(2);
+    expect((await store.getSession(first))?.messages[0]?.message_id).toBe('first-user');
+    expect((await store.getSession(second))?.messages[0]?.message_id).toBe('second-user');
+  });
+
+  it("cannot reach another user's document by using its _id as a session id", async () => {
+    const aliceKey = { userId: 'alice', sessionId: 's1' };
+    await store.appendTurn(turnInput(aliceKey, [userMessage('alice-secret')]));
+    const [aliceRow] = storedRows();
+    const guessedId = String(aliceRow?._id);
+
+    const bobKey = { userId: 'bob', sessionId: guessedId };
+    expect(await store.getSession(bobKey)).toBeUndefined();
+    await store.appendTurn(turnInput(bobKey, turnMessages('bob'), { sessionExisted: true }));
+    expect((await store.getSession(bobKey))?.messages.map((message) => message.message_id)).toEqual([
+      'bob-user',
+      'bob-agent',
+    ]);
+    expect(storedRows().find((row) => row._id === guessedId)).toEqual(aliceRow);
+  });
+
+  it("does not read or write a document under the caller's _id that belongs to someone else", async () => {
+    // Stands in for a planted row or an id collision: the `user_id` filter is the second line of defence.
+    const bobKey = { userId: 'bob', sessionId: 's1' };
+    const planted = {
+      _id: documentId(bobKey),
+      schema_version: 1,
+      user_id: 'alice',
+      session_id: 's1',
+      created_at: minute(1),
+      updated_at: minute(1),
+      message_count: 1,
+      messages: [userMessage('alice-secret')],
+    };
+    await (await database).collection(collection).add(planted);
+
+    expect(await store.getSession(bobKey)).toBeUndefined();
+    expect(await store.listSessions('bob')).toEqual([]);
+    await expectAppError(
+      store.appendTurn(turnInput(bobKey, turnMessages('bob'), { sessionExisted: true })),
+      'STORAGE_UNAVAILABLE',
+    );
+    expect(storedRows()).toEqual([planted]);
+  });
+
+  it('sends no request at all for an invalid id', async () => {
+    for (const invalidId of invalidIds) {
+      await expectAppError(store.getSession({ userId: invalidId, sessionId: 's1' }), 'INVALID_ID');
+      await expectAppError(
+        store.appendTurn(turnInput({ userId: 'alice', sessionId: invalidId }, turnMessages('t'))),
+        'INVALID_ID',
+      );
+      await expectAppError(store.listSessions(invalidId), 'INVALID_ID');
+    }
+    expect(emulator.requestCount()).toBe(0);
+  });
+});
+
+function parseEjsonField(value: unknown): unknown {
+  return typeof value === 'string' ? EJSON.parse(value, { relaxed: true }) : value;
+}
+
+/**
+ * A pass-through HTTP proxy in front of the emulator that keeps every request body: the emulator records
+ * only actions, and the point here is what the SDK actually sent.
+ */
+async function startRecordingProxy(
+  targetUrl: string,
+): Promise<{ url: string; bodies: Record<string, unknown>[]; close(): Promise<void> }> {
+  const target = new URL(targetUrl);
+  const bodies: Record<string, unknown>[] = [];
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      bodies.push(JSON.parse(text) as Record<string, unknown>);
+      fetch(new URL(request.url ?? '/', target.origin), {
+        method: request.method ?? 'POST',
+        headers: { 'content-type': request.headers['content-type'] ?? 'application/json' },
+        body: text,
+      })
+        .then(async (reply) => {
+          const replyText = await reply.text();
+          response.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8' });
+          response.end(replyText);
+        })
+        .catch(() => response.destroy());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}${target.pathname}`,
+    bodies,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // The SDK's keep-alive sockets would otherwise hold close() open.
+        server.closeAllConnections();
+      }),
+  };
+}
