@@ -4,6 +4,7 @@
  * the loopback fakes. Figures go to stdout (and .bench/latest.json) for the README.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -74,8 +75,9 @@ const instantModel: ChatModel = {
 async function measureWarmTurns(
   storage: 'local' | 'cloudbase',
   services: Awaited<ReturnType<typeof startTestServices>>,
+  dataRoot = tmpdir(),
 ) {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'zhiji-bench-'));
+  const dataDir = await mkdtemp(path.join(dataRoot, 'zhiji-bench-'));
   services.emulator.reset();
   services.emulator.createCollection(TEST_COLLECTION);
   const environment = services.environment({ STORAGE: storage, DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
@@ -140,6 +142,30 @@ async function measureWarmTurns(
   };
 }
 
+/**
+ * The floor for a local turn on this disk: one atomic replace (write a temp file, rename it) of a
+ * 200-message session file, with none of our code around it.
+ */
+function measureBareAtomicWrite(dataRoot: string) {
+  const directory = mkdtempSync(path.join(dataRoot, 'zhiji-bench-bare-'));
+  const message = {
+    message_id: 'msg_0',
+    role: 'agent',
+    content: '听起来你真的很辛苦。愿意多说一点发生了什么吗？',
+    timestamp: new Date().toISOString(),
+  };
+  const text = JSON.stringify({ messages: Array.from({ length: 200 }, () => message) }, null, 1);
+  const durations: number[] = [];
+  for (let index = 0; index < warmTurns; index += 1) {
+    const started = performance.now();
+    writeFileSync(path.join(directory, 'session.json.tmp'), text);
+    renameSync(path.join(directory, 'session.json.tmp'), path.join(directory, `session-${index % 20}.json`));
+    durations.push(performance.now() - started);
+  }
+  rmSync(directory, { recursive: true, force: true });
+  return summarise(durations, undefined);
+}
+
 function summarise(durations: number[], roundTrips: number | undefined) {
   const sorted = [...durations].sort((left, right) => left - right);
   return {
@@ -166,19 +192,28 @@ const sizes = Object.fromEntries(
 );
 const coldLoad = await measureColdLoad(distDir);
 const services = await startTestServices();
+// The local adapter on the machine's disk, and on a RAM disk where there is one, to tell the code's
+// overhead from the disk's metadata latency.
+const ramDisk = existsSync('/dev/shm') ? '/dev/shm' : undefined;
 const warm = {
-  local: await measureWarmTurns('local', services),
+  local_disk: await measureWarmTurns('local', services),
+  ...(ramDisk === undefined ? {} : { local_ram_disk: await measureWarmTurns('local', services, ramDisk) }),
   cloudbase: await measureWarmTurns('cloudbase', services),
+};
+const baselines = {
+  bare_atomic_write_disk: measureBareAtomicWrite(tmpdir()),
+  ...(ramDisk === undefined ? {} : { bare_atomic_write_ram_disk: measureBareAtomicWrite(ramDisk) }),
 };
 await services.close();
 await rm(distDir, { recursive: true, force: true });
 
 const results = {
   node: process.version,
-  runs: { cold: coldRuns, warm_turns: warmTurns },
+  runs: { cold: coldRuns, warm_turns: warmTurns, long_sessions: longSessions },
   sizes,
   cold_load: coldLoad,
   warm,
+  baselines,
 };
 await mkdir('.bench', { recursive: true });
 await writeFile('.bench/latest.json', `${JSON.stringify(results, null, 2)}\n`);
@@ -194,7 +229,7 @@ for (const name of FUNCTION_NAMES) {
     `  ${name.padEnd(8)} ${String(bundle?.load_ms).padStart(7)} ms  ×${bundle?.ratio_to_bare_node} of bare node   bundle ${(size.bytes / 1024).toFixed(0)} KB`,
   );
 }
-console.info('\nWarm chat turn, model answering at once (handler overhead):');
+console.info('\nWarm chat turn through main(), model answering at once (handler + storage overhead):');
 for (const [storage, cases] of Object.entries(warm)) {
   for (const [name, figures] of Object.entries(cases)) {
     const trips =
@@ -202,7 +237,13 @@ for (const [storage, cases] of Object.entries(warm)) {
         ? `  round trips/turn ${figures.database_round_trips_per_turn}`
         : '';
     console.info(
-      `  ${storage.padEnd(9)} ${name.padEnd(24)} p50 ${figures.p50_ms} ms  p99 ${figures.p99_ms} ms${trips}`,
+      `  ${storage.padEnd(14)} ${name.padEnd(24)} p50 ${figures.p50_ms} ms  p99 ${figures.p99_ms} ms${trips}`,
     );
   }
+}
+console.info(
+  '\nBaseline, same run: one bare atomic replace of a 200-message session file (write temp + rename):',
+);
+for (const [name, figures] of Object.entries(baselines)) {
+  console.info(`  ${name.padEnd(27)} p50 ${figures.p50_ms} ms  p99 ${figures.p99_ms} ms`);
 }

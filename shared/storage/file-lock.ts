@@ -1,4 +1,4 @@
-import { open, readFile, rm, stat } from 'node:fs/promises';
+import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const inProcessQueues = new Map<string, Promise<unknown>>();
@@ -13,11 +13,14 @@ export interface FileLockOptions {
 /**
  * Runs `task` while holding an exclusive lock on `lockPath`, against other callers in this process (a
  * promise queue, so they don't spin) and in other processes (a lock file created with O_EXCL holding the
- * owner's pid). A lock left by a crashed process is removed once its pid no longer runs.
+ * owner's pid). A lock left by a crashed process is taken over once its pid no longer runs.
+ *
+ * The lock file calls are synchronous on purpose: each is a few microseconds of work, while a trip
+ * through libuv's thread pool costs a few hundred on a small VM, and a turn takes several of them.
  */
 export async function withFileLock<T>(
   lockPath: string,
-  task: () => Promise<T>,
+  task: () => T | Promise<T>,
   options: FileLockOptions = {},
 ): Promise<T> {
   const previous = inProcessQueues.get(lockPath) ?? Promise.resolve();
@@ -37,60 +40,86 @@ export async function withFileLock<T>(
   }
 }
 
-async function holdCrossProcessLock<T>(lockPath: string, task: () => Promise<T>, options: FileLockOptions) {
+async function holdCrossProcessLock<T>(
+  lockPath: string,
+  task: () => T | Promise<T>,
+  options: FileLockOptions,
+) {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const staleMs = options.staleMs ?? 30_000;
   const startedAt = Date.now();
   const ownerTag = `${process.pid}:${startedAt}:${Math.random().toString(36).slice(2)}`;
   let waitMs = 1;
-  for (;;) {
-    try {
-      const handle = await open(lockPath, 'wx');
-      try {
-        await handle.writeFile(ownerTag);
-      } finally {
-        await handle.close();
-      }
-      break;
-    } catch (error) {
-      if (!isCode(error, 'EEXIST')) throw error;
-      await removeIfAbandoned(lockPath, staleMs);
-      if (Date.now() - startedAt > timeoutMs) {
-        throw new Error(`timed out waiting for lock ${lockPath}`);
-      }
-      await sleep(waitMs + Math.random() * waitMs);
-      waitMs = Math.min(waitMs * 2, 50);
-    }
+  while (!tryCreate(lockPath, ownerTag)) {
+    removeIfAbandoned(lockPath, staleMs);
+    if (Date.now() - startedAt > timeoutMs) throw new Error(`timed out waiting for lock ${lockPath}`);
+    await sleep(waitMs + Math.random() * waitMs);
+    waitMs = Math.min(waitMs * 2, 50);
   }
   try {
     return await task();
   } finally {
-    await releaseIfOwned(lockPath, ownerTag);
+    if (readHolder(lockPath) === ownerTag) rmSync(lockPath, { force: true });
   }
 }
 
-async function releaseIfOwned(lockPath: string, ownerTag: string): Promise<void> {
-  const holder = await readFile(lockPath, 'utf8').catch(() => undefined);
-  if (holder === ownerTag) await rm(lockPath, { force: true });
+function tryCreate(lockPath: string, ownerTag: string): boolean {
+  let descriptor: number;
+  try {
+    descriptor = openSync(lockPath, 'wx', 0o600);
+  } catch (error) {
+    if (isCode(error, 'EEXIST')) return false;
+    throw error;
+  }
+  try {
+    writeSync(descriptor, ownerTag);
+  } finally {
+    closeSync(descriptor);
+  }
+  return true;
 }
 
-async function removeIfAbandoned(lockPath: string, staleMs: number): Promise<void> {
-  const holder = await readFile(lockPath, 'utf8').catch(() => undefined);
-  if (holder === undefined) return;
+function removeIfAbandoned(lockPath: string, staleMs: number): void {
+  const holder = readHolder(lockPath);
+  if (holder === undefined || !isAbandoned(lockPath, holder, staleMs)) return;
+  // Check-then-delete races with another process taking over the same lock: it could delete the lock a
+  // third process just took. Takeovers are therefore serialised by a guard file, and the holder is
+  // re-read under it, so what is deleted is always the abandoned lock.
+  const guardPath = `${lockPath}.takeover`;
+  if (!tryCreate(guardPath, `${process.pid}:${Date.now()}`)) {
+    // A takeover whose process died would block every later one; its guard is removed once it is old.
+    if (Date.now() - modifiedAt(guardPath) > staleMs) rmSync(guardPath, { force: true });
+    return;
+  }
+  try {
+    if (readHolder(lockPath) === holder) rmSync(lockPath, { force: true });
+  } finally {
+    rmSync(guardPath, { force: true });
+  }
+}
+
+function isAbandoned(lockPath: string, holder: string, staleMs: number): boolean {
   const [pidText, takenAtText] = holder.split(':');
   // An empty holder means the owner is between create and write (or died there): only age can tell.
   const ownerGone = holder === '' ? false : !isProcessAlive(Number(pidText));
-  const takenAt = holder === '' ? await modifiedAt(lockPath) : Number(takenAtText);
-  const tooOld = Number.isFinite(takenAt) && Date.now() - takenAt > staleMs;
-  if (!ownerGone && !tooOld) return;
-  // Re-read right before removing so a lock another waiter just re-took is not removed.
-  const again = await readFile(lockPath, 'utf8').catch(() => undefined);
-  if (again === holder) await rm(lockPath, { force: true });
+  const takenAt = holder === '' ? modifiedAt(lockPath) : Number(takenAtText);
+  return ownerGone || (Number.isFinite(takenAt) && Date.now() - takenAt > staleMs);
 }
 
-async function modifiedAt(filePath: string): Promise<number> {
-  const info = await stat(filePath).catch(() => undefined);
-  return info === undefined ? Number.NaN : info.mtimeMs;
+function readHolder(lockPath: string): string | undefined {
+  try {
+    return readFileSync(lockPath, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function modifiedAt(filePath: string): number {
+  try {
+    return statSync(filePath).mtimeMs;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 function isProcessAlive(pid: number): boolean {

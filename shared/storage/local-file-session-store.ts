@@ -1,15 +1,13 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AppError } from '../errors/app-error.js';
 import { withFileLock } from './file-lock.js';
 import {
   SESSION_SCHEMA_VERSION,
   type SessionDocument,
   type SessionKey,
-  type SessionSummary,
   sessionDocumentSchema,
-  sessionSummarySchema,
 } from './session-document.js';
 import type { AppendTurnInput, SessionStore } from './session-store.js';
 import { assertSessionKey, assertUserId, storageCall } from './storage-guards.js';
@@ -17,14 +15,18 @@ import { writeFileAtomically } from './write-file-atomically.js';
 
 const sessionIndexSchema = z.object({
   schema_version: z.literal(SESSION_SCHEMA_VERSION),
-  sessions: z.record(z.string(), sessionSummarySchema),
+  sessions: z.record(
+    z.string(),
+    z.object({ user_id: z.string(), session_id: z.string(), created_at: z.string() }),
+  ),
 });
 type SessionIndex = z.infer<typeof sessionIndexSchema>;
 
 /**
  * Sessions as files, the original Flask layout: `DATA_DIR/<user_id>/<session_id>.json` holds one session
- * document, `DATA_DIR/sessions.json` the metadata of all of them. Writes are atomic renames made under a
- * lock file, so concurrent writers (in this process or others) never lose each other's turns.
+ * document, `DATA_DIR/sessions.json` lists every session (owner, id, creation time). Writes are atomic
+ * renames made under a lock file, so concurrent writers (in this process or others) lose nothing. The
+ * index changes only when a session is created, so an ordinary turn rewrites one file.
  */
 export function createLocalFileSessionStore(options: { dataDir: string }): SessionStore {
   const dataDir = path.resolve(options.dataDir);
@@ -40,86 +42,127 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
     return filePath;
   }
 
-  async function readSession(filePath: string, key: SessionKey): Promise<SessionDocument | undefined> {
-    const text = await readFile(filePath, 'utf8').catch((error: unknown) => {
-      if (isMissing(error)) return undefined;
-      throw error;
-    });
+  /**
+   * `validate: false` is for the re-read inside a write, moments after the same turn read and fully
+   * validated the file: a structural check there keeps a 200-message turn cheap.
+   */
+  function readSession(filePath: string, key: SessionKey, validate = true): SessionDocument | undefined {
+    const text = readIfExists(filePath);
     if (text === undefined) return undefined;
-    const document = sessionDocumentSchema.parse(JSON.parse(text));
+    const parsed: unknown = JSON.parse(text);
+    const document = validate ? sessionDocumentSchema.parse(parsed) : checkShape(parsed);
     if (document.user_id !== key.userId || document.session_id !== key.sessionId) return undefined;
     return document;
   }
 
-  async function updateIndex(summary: SessionSummary): Promise<void> {
-    await withFileLock(`${indexPath}.lock`, async () => {
-      const index = await readIndex();
-      const entryKey = `${summary.user_id}/${summary.session_id}`;
-      // Index updates run after the session lock is released, so a slower writer may arrive last with
-      // an older picture of the session; the count only grows, so the larger one is the newer.
-      const current = index.sessions[entryKey];
-      if (current !== undefined && current.message_count > summary.message_count) return;
-      index.sessions[entryKey] = summary;
-      await writeFileAtomically(indexPath, `${JSON.stringify(index, null, 2)}\n`);
-    });
+  // The index is re-read only when the file changed: every write renames a new file into place, so its
+  // inode changes, which a stat sees without reading and parsing the whole index again.
+  let cachedIndex: { inode: number; size: number; modifiedMs: number; index: SessionIndex } | undefined;
+  function readIndex(): SessionIndex {
+    const info = statIfExists(indexPath);
+    if (info === undefined) return { schema_version: SESSION_SCHEMA_VERSION, sessions: {} };
+    const cached = cachedIndex;
+    if (cached?.inode === info.ino && cached.size === info.size && cached.modifiedMs === info.mtimeMs) {
+      return cached.index;
+    }
+    const index = sessionIndexSchema.parse(JSON.parse(readFileSync(indexPath, 'utf8')));
+    cachedIndex = { inode: info.ino, size: info.size, modifiedMs: info.mtimeMs, index };
+    return index;
   }
 
-  async function readIndex(): Promise<SessionIndex> {
-    const text = await readFile(indexPath, 'utf8').catch((error: unknown) => {
-      if (isMissing(error)) return undefined;
-      throw error;
-    });
-    if (text === undefined) return { schema_version: SESSION_SCHEMA_VERSION, sessions: {} };
-    return sessionIndexSchema.parse(JSON.parse(text));
+  function addToIndex(key: SessionKey, createdAt: string): void {
+    const index = readIndex();
+    const entryKey = `${key.userId}/${key.sessionId}`;
+    if (index.sessions[entryKey] !== undefined) return;
+    // The cached object is about to change; until the write succeeds it no longer matches the file.
+    cachedIndex = undefined;
+    index.sessions[entryKey] = { user_id: key.userId, session_id: key.sessionId, created_at: createdAt };
+    writeFileAtomically(indexPath, `${JSON.stringify(index, null, 1)}\n`);
+    const info = statSync(indexPath);
+    cachedIndex = { inode: info.ino, size: info.size, modifiedMs: info.mtimeMs, index };
   }
 
   return {
     async getSession(key) {
       const filePath = sessionPath(key);
-      return storageCall(() => readSession(filePath, key));
+      return storageCall(async () => readSession(filePath, key));
     },
 
     async appendTurn(input: AppendTurnInput) {
       const filePath = sessionPath(input.key);
       await storageCall(async () => {
-        await mkdir(path.dirname(filePath), { recursive: true, mode: 0o700 });
-        const written = await withFileLock(`${filePath}.lock`, async () => {
-          const existing = await readSession(filePath, input.key);
-          const document: SessionDocument = existing
-            ? {
-                ...existing,
-                messages: [...existing.messages, ...input.messages],
-                message_count: existing.message_count + input.messages.length,
-                updated_at: input.now,
-              }
-            : {
-                schema_version: SESSION_SCHEMA_VERSION,
-                user_id: input.key.userId,
-                session_id: input.key.sessionId,
-                created_at: input.now,
-                updated_at: input.now,
-                message_count: input.seedMessages.length + input.messages.length,
-                messages: [...input.seedMessages, ...input.messages],
-              };
-          await writeFileAtomically(filePath, `${JSON.stringify(document, null, 2)}\n`);
-          return document;
+        mkdirSync(path.dirname(filePath), { recursive: true, mode: 0o700 });
+        const created = await withFileLock(`${filePath}.lock`, () => {
+          const existing = readSession(filePath, input.key, false);
+          const messages = existing
+            ? [...existing.messages, ...input.messages]
+            : [...input.seedMessages, ...input.messages];
+          const document: SessionDocument = {
+            schema_version: SESSION_SCHEMA_VERSION,
+            user_id: input.key.userId,
+            session_id: input.key.sessionId,
+            created_at: existing?.created_at ?? input.now,
+            updated_at: input.now,
+            message_count: messages.length,
+            messages,
+          };
+          writeFileAtomically(filePath, `${JSON.stringify(document, null, 1)}\n`);
+          return existing === undefined;
         });
-        const { messages: _messages, ...summary } = written;
-        await updateIndex(summary);
+        if (!created) return;
+        await withFileLock(`${indexPath}.lock`, () => addToIndex(input.key, input.now));
       });
     },
 
     async listSessions(userId, options = {}) {
       assertUserId(userId);
-      const index = await storageCall(readIndex);
-      return Object.values(index.sessions)
-        .filter((summary) => summary.user_id === userId)
-        .sort((left, right) => right.updated_at.localeCompare(left.updated_at))
-        .slice(0, options.limit ?? 100);
+      return storageCall(async () => {
+        const summaries = Object.values(readIndex().sessions)
+          .filter((entry) => entry.user_id === userId)
+          .flatMap((entry) => {
+            const key = { userId, sessionId: entry.session_id };
+            const document = readSession(sessionPath(key), key);
+            if (document === undefined) return [];
+            const { messages: _messages, ...summary } = document;
+            return [summary];
+          });
+        return summaries
+          .sort((left, right) => right.updated_at.localeCompare(left.updated_at))
+          .slice(0, Math.min(options.limit ?? 100, 100));
+      });
     },
   };
 }
 
-function isMissing(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'ENOENT';
+function checkShape(value: unknown): SessionDocument {
+  const document = value as Partial<SessionDocument> | null;
+  if (
+    typeof document !== 'object' ||
+    document === null ||
+    document.schema_version !== SESSION_SCHEMA_VERSION ||
+    typeof document.created_at !== 'string' ||
+    !Array.isArray(document.messages)
+  ) {
+    throw new Error('session file does not match the session schema');
+  }
+  return document as SessionDocument;
+}
+
+function statIfExists(filePath: string) {
+  try {
+    return statSync(filePath);
+  } catch (error) {
+    if (typeof error === 'object' && error !== null && 'code' in error && error.code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+function readIfExists(filePath: string): string | undefined {
+  try {
+    return readFileSync(filePath, 'utf8');
+  } catch (error) {
+    if (typeof error === 'object' && error !== null && 'code' in error && error.code === 'ENOENT')
+      return undefined;
+    throw error;
+  }
 }

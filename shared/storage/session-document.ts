@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** Version of the stored document shape; bump it with a migration note in the README. */
 export const SESSION_SCHEMA_VERSION = 1;
@@ -7,18 +7,18 @@ export const SESSION_SCHEMA_VERSION = 1;
 export const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
 export const storedMessageSchema = z.object({
-  message_id: z.string().min(1),
+  message_id: z.string().check(z.minLength(1)),
   role: z.enum(['user', 'agent']),
   content: z.string(),
   timestamp: z.string(),
   /** Only on agent messages: the monster's expression for this reply. */
-  emotion: z.string().optional(),
+  emotion: z.optional(z.string()),
   /** Only on agent messages: whether the label came from the model's tag or the local classifier. */
-  emotion_source: z.enum(['model', 'classifier']).optional(),
+  emotion_source: z.optional(z.enum(['model', 'classifier'])),
   /** `complete` once answered; `failed` when the model call for this user message failed. */
-  status: z.enum(['complete', 'failed']).optional(),
+  status: z.optional(z.enum(['complete', 'failed'])),
   /** Why a user message was not answered, as an error code. */
-  error_code: z.string().optional(),
+  error_code: z.optional(z.string()),
 });
 
 export type StoredMessage = z.infer<typeof storedMessageSchema>;
@@ -26,18 +26,18 @@ export type StoredMessage = z.infer<typeof storedMessageSchema>;
 /** The one document shape both adapters write: a file under DATA_DIR, or a CloudBase database record. */
 export const sessionDocumentSchema = z.object({
   schema_version: z.literal(SESSION_SCHEMA_VERSION),
-  user_id: z.string().regex(idPattern),
-  session_id: z.string().regex(idPattern),
+  user_id: z.string().check(z.regex(idPattern)),
+  session_id: z.string().check(z.regex(idPattern)),
   created_at: z.string(),
   updated_at: z.string(),
-  message_count: z.number().int().nonnegative(),
+  message_count: z.number().check(z.refine(Number.isInteger), z.gte(0)),
   messages: z.array(storedMessageSchema),
 });
 
 export type SessionDocument = z.infer<typeof sessionDocumentSchema>;
 
 /** What `sessions.json` and a session listing hold for each session, without the messages. */
-export const sessionSummarySchema = sessionDocumentSchema.omit({ messages: true });
+export const sessionSummarySchema = z.omit(sessionDocumentSchema, { messages: true });
 export type SessionSummary = z.infer<typeof sessionSummarySchema>;
 
 export interface SessionKey {

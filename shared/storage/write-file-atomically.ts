@@ -1,26 +1,22 @@
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 
 /**
- * Writes to a temporary file in the same directory, flushes it to disk, then renames it over the target:
- * a reader (or a crash) sees the old file or the new one, never half of one.
+ * Writes to a temporary file in the same directory, then renames it over the target: a reader, or a
+ * process killed mid-write, sees the old file or the new one, never half of one. No fsync: this adapter
+ * is for local development, where a power cut is not the risk and fsync would cost milliseconds a turn;
+ * production data lives in the CloudBase database. Synchronous for the reason given in file-lock.ts.
  */
-export async function writeFileAtomically(filePath: string, contents: string): Promise<void> {
-  const temporaryPath = `${filePath}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(temporaryPath, 'w', 0o600);
+let writeCount = 0;
+
+export function writeFileAtomically(filePath: string, contents: string): void {
+  // Unique across processes (pid) and within one (a counter), without the cost of random bytes.
+  writeCount += 1;
+  const temporaryPath = `${filePath}.${process.pid}.${writeCount}.tmp`;
   try {
-    await handle.writeFile(contents, 'utf8');
-    await handle.sync();
+    writeFileSync(temporaryPath, contents, { encoding: 'utf8', mode: 0o600 });
+    renameSync(temporaryPath, filePath);
   } catch (error) {
-    await handle.close();
-    await rm(temporaryPath, { force: true });
-    throw error;
-  }
-  await handle.close();
-  try {
-    await rename(temporaryPath, filePath);
-  } catch (error) {
-    await rm(temporaryPath, { force: true });
+    rmSync(temporaryPath, { force: true });
     throw error;
   }
 }
