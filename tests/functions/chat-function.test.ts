@@ -186,6 +186,34 @@ describe('chat and history through wx.cloud.callFunction events', () => {
   });
 });
 
+describe('deadline', () => {
+  it.each([
+    [
+      'a body that stalls after the headers',
+      { kind: 'stall-after-headers', partialContent: '[sad] 我' } as const,
+      'LLM_TIMEOUT',
+    ],
+    ['headers that never come', { kind: 'stall-before-headers' } as const, 'LLM_TIMEOUT'],
+    ['Retry-After: 600', { kind: 'error', status: 429, retryAfterSeconds: 600 } as const, 'LLM_RATE_LIMITED'],
+  ])(
+    'answers within the chat deadline when the provider sends %s, keeping the words',
+    async (_name, fault, code) => {
+      services.model.setDefault(fault);
+      const { chat, history } = functions({ CHAT_DEADLINE_MS: '1500', STORAGE_RESERVE_MS: '500' });
+      const startedAt = Date.now();
+      const reply = (await chat({ user_id: 'u1', session_id: 's1', message: '你在吗' })) as {
+        error: { code: string };
+      };
+      expect(Date.now() - startedAt).toBeLessThan(1500 + 700);
+      expect(reply.error.code).toBe(code);
+      const kept = (await history({ user_id: 'u1', session_id: 's1' })) as {
+        messages: { content: string }[];
+      };
+      expect(kept.messages.map((message) => message.content)).toEqual(['你在吗']);
+    },
+  );
+});
+
 describe('identity', () => {
   it('uses the OPENID from the invocation context, never event.user_id', async () => {
     const { chat, history } = functions({ TENCENTCLOUD_RUNENV: 'SCF' });

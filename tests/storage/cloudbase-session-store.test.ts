@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { type CloudbaseDatabase, openCloudbaseDatabase } from '../../shared/cloudbase/cloudbase-sdk.js';
 import { createCloudbaseSessionStore, documentId } from '../../shared/storage/cloudbase-session-store.js';
+import { ensureCollections, requiredCollections } from '../../shared/storage/ensure-collections.js';
 import { sessionDocumentSchema } from '../../shared/storage/session-document.js';
 import type { SessionStore } from '../../shared/storage/session-store.js';
 import {
@@ -315,3 +316,20 @@ async function startRecordingProxy(
       }),
   };
 }
+
+describe('setup:cloudbase', () => {
+  it('creates the collections the service needs, and running it again changes nothing', async () => {
+    const database = await openCloudbaseDatabase({
+      envId: emulator.envId,
+      serviceUrl: emulator.url,
+      secretId: 'test-id',
+      secretKey: 'test-key',
+      collection: 'setup_sessions',
+      timeoutMs: 5000,
+    });
+    const names = requiredCollections('setup_sessions');
+    expect(await ensureCollections(database, names)).toEqual({ created: ['setup_sessions'], existing: [] });
+    expect(await ensureCollections(database, names)).toEqual({ created: [], existing: ['setup_sessions'] });
+    await expect(database.collection('setup_sessions').add({ probe: true })).resolves.toHaveProperty('id');
+  });
+});
