@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { type ActionResult, EmulatorDatabase } from './cloudbase-emulator-store.js';
 import { EmulatorError } from './cloudbase-emulator-values.js';
+import { readRequestBody } from './read-request-body.js';
 
 /**
  * Loopback emulator of the Tencent CloudBase database HTTP API, for driving the real
@@ -85,15 +86,6 @@ function sendJson(response: ServerResponse, status: number, payload: unknown): v
   response.end(text);
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
 function parseBody(text: string): Record<string, unknown> | undefined {
   try {
     const parsed: unknown = JSON.parse(text);
@@ -152,7 +144,7 @@ export async function startCloudbaseEmulator(
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const text = await readBody(request);
+    const text = await readRequestBody(request);
     const body = request.method === 'POST' ? parseBody(text) : undefined;
     if (!body) {
       records.push({ action: '', collection: undefined });

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { sendReply } from './fake-openai-replies.js';
 import { defaultWireError, errorBody, newRequestId } from './fake-openai-wire.js';
+import { readRequestBody } from './read-request-body.js';
 
 export interface RecordedChatRequest {
   body: Record<string, unknown>;
@@ -72,15 +73,6 @@ const CHAT_PATHS = new Set(['/v1/chat/completions', '/chat/completions']);
 const MODEL_PATHS = new Set(['/v1/models', '/models']);
 const LISTED_MODELS = ['deepseek-chat', 'gpt-4o-mini'];
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
 function sendJsonError(response: ServerResponse, status: number, overrides: { message?: string }): void {
   const json = errorBody({ ...defaultWireError(status), ...overrides });
   response.writeHead(status, {
@@ -123,7 +115,7 @@ export async function startFakeOpenAiServer(
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
-    const text = await readBody(request);
+    const text = await readRequestBody(request);
 
     if (request.method === 'GET' && MODEL_PATHS.has(path)) {
       const created = Math.floor(Date.now() / 1000);
