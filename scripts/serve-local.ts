@@ -37,12 +37,12 @@ const server = http.createServer(async (incoming, outgoing) => {
   outgoing.end(response.body);
 });
 
-server.listen(config.port, () => {
+server.listen(config.port, config.host, () => {
   const provider =
     config.model.provider === 'offline'
       ? 'offline demo responder (no OPENAI_API_KEY; replies are labelled 离线演示)'
       : `${config.model.model} at ${new URL(config.model.baseUrl).host}`;
-  console.info(`知己 chat backend on http://localhost:${config.port}`);
+  console.info(`知己 chat backend on http://${config.host}:${config.port}`);
   console.info(`  POST /api/chat · GET /api/chat/history · model: ${provider} · storage: ${config.storage}`);
 });
 

@@ -6,9 +6,14 @@ import type { ChatModel } from '../model/chat-model.js';
 import { completeWithDeadline } from '../model/complete-with-deadline.js';
 import { buildModelMessages } from '../prompt/build-model-messages.js';
 import type { PromptAssets } from '../prompt/load-prompt-assets.js';
+import { withinDeadline } from '../runtime/within-deadline.js';
 import type { StoredMessage } from '../storage/session-document.js';
 import type { SessionStore } from '../storage/session-store.js';
 import type { ChatRequest } from './parse-chat-request.js';
+
+function storageTimeout(): AppError {
+  return new AppError('STORAGE_UNAVAILABLE', '保存对话超时了，请稍后再试。(Storage did not answer in time)');
+}
 
 export interface ChatDependencies {
   store: SessionStore;
@@ -41,9 +46,18 @@ export async function handleChat(
   const startedAt = clock().getTime();
   const key = { userId: request.userId, sessionId: request.sessionId };
 
-  const existing = await store.getSession(key);
+  const turnDeadlineAt = startedAt + limits.chatDeadlineMs;
+  const modelDeadlineAt = turnDeadlineAt - limits.storageReserveMs;
+  // Storage calls race the turn's clock too: the SDK's own timeout is an idle-socket timeout, so a
+  // database answering slowly, byte by byte, would otherwise carry the turn past the function timeout.
+  const existing = await withinDeadline(
+    store.getSession(key, { recentMessages: limits.contextMaxMessages }),
+    modelDeadlineAt - clock().getTime(),
+    storageTimeout,
+  );
+  const storedCount = existing?.message_count ?? 0;
   const stored = existing?.messages ?? [];
-  if (stored.length + 2 > limits.maxSessionMessages) {
+  if (storedCount + 2 > limits.maxSessionMessages) {
     throw new AppError('SESSION_FULL', '这个对话已经很长了，开始一个新的对话继续聊吧。(Session is full)', {
       retryable: false,
     });
@@ -51,7 +65,7 @@ export async function handleChat(
   const receivedAt = clock().toISOString();
   // The client's copy of the history only seeds a session that has nothing stored yet.
   const seedMessages: StoredMessage[] =
-    stored.length > 0
+    storedCount > 0
       ? []
       : request.history.map((item) => ({
           message_id: ids(),
@@ -68,23 +82,27 @@ export async function handleChat(
 
   const modelMessages = buildModelMessages({
     systemPrompt: dependencies.prompt.systemPrompt,
-    history: stored.length > 0 ? stored : seedMessages,
+    history: storedCount > 0 ? stored : seedMessages,
     newMessage: request.message,
     maxHistoryMessages: limits.contextMaxMessages,
   });
   const append = (messages: StoredMessage[]) =>
-    store.appendTurn({
-      key,
-      seedMessages,
-      messages,
-      now: clock().toISOString(),
-      sessionExisted: existing !== undefined,
-    });
+    withinDeadline(
+      store.appendTurn({
+        key,
+        seedMessages,
+        messages,
+        now: clock().toISOString(),
+        sessionExisted: existing !== undefined,
+      }),
+      turnDeadlineAt - clock().getTime(),
+      storageTimeout,
+    );
 
   let replyText: string;
   try {
     const reply = await completeWithDeadline(dependencies.model, modelMessages, {
-      deadlineAt: startedAt + limits.chatDeadlineMs - limits.storageReserveMs,
+      deadlineAt: modelDeadlineAt,
       maxAttempts: dependencies.modelRetry.maxAttempts,
       maxRetryWaitMs: dependencies.modelRetry.maxRetryWaitMs,
       now: () => clock().getTime(),
@@ -123,7 +141,7 @@ export async function handleChat(
   };
   await append([{ ...userMessage, status: 'complete' }, agentMessage]);
   logger.info('chat.turn', {
-    session_messages: stored.length + seedMessages.length + 2,
+    session_messages: storedCount + seedMessages.length + 2,
     message_chars: request.message.length,
     reply_chars: content.length,
     emotion,

@@ -42,7 +42,7 @@ export function parseChatRequest(body: unknown, limits: Config['limits']): ChatR
     });
   }
   const parsed = chatBodySchema.safeParse(body);
-  if (!parsed.success) throw toInputError(parsed.error, codeForField);
+  if (!parsed.success) throw toInputError(parsed.error, body, codeForField);
   const { data } = parsed;
 
   if (data.message.trim() === '') {

@@ -12,7 +12,7 @@ export interface CloudbaseQuery {
   orderBy(field: string, direction: 'asc' | 'desc'): CloudbaseQuery;
   limit(count: number): CloudbaseQuery;
   skip(count: number): CloudbaseQuery;
-  field(projection: Record<string, boolean>): CloudbaseQuery;
+  field(projection: Record<string, unknown>): CloudbaseQuery;
   get(): Promise<{ data: Row[] }>;
   update(data: Row): Promise<{ updated?: number }>;
   remove(): Promise<{ deleted?: number }>;
@@ -29,6 +29,7 @@ export interface CloudbaseDatabase {
   command: {
     push(value: { each: unknown[] }): unknown;
     inc(amount: number): unknown;
+    project: { slice(count: number): unknown };
   };
 }
 
@@ -63,17 +64,20 @@ export async function openCloudbaseDatabase(config: CloudbaseConfig): Promise<Cl
 }
 
 /**
- * Reads the caller's OPENID through the SDK's context helper, which prefers the per-invocation context
- * over process.env (a warm instance's process.env may still hold an earlier caller's keys).
+ * Reads the caller's OPENID from this invocation's context only, through the SDK's parser. Not
+ * `getCloudbaseContext`: for a key missing from the context it falls back to process.env, which on a
+ * warm instance can still hold an earlier caller's OPENID.
  */
 export async function readPlatformIdentity(context: unknown): Promise<PlatformIdentity> {
+  if (!hasEnvironment(context)) return { openId: undefined, appId: undefined };
   const sdk = await loadSdk();
-  const values = sdk.getCloudbaseContext(hasEnvironment(context) ? context : undefined);
+  const parsed = sdk.parseContext(context);
+  const values = (parsed.environment ?? parsed.environ ?? {}) as Record<string, unknown>;
   return { openId: asString(values.WX_OPENID), appId: asString(values.WX_APPID) };
 }
 
-/** The SDK's parser throws on a context without environment data, as local runs and tests pass. */
-function hasEnvironment(context: unknown): context is Parameters<NodeSdk['getCloudbaseContext']>[0] & object {
+/** The SDK's parser throws on a context without environment data, as local runs and timers pass. */
+function hasEnvironment(context: unknown): context is Parameters<NodeSdk['parseContext']>[0] & object {
   if (typeof context !== 'object' || context === null) return false;
   const record = context as Row;
   return typeof record.environ === 'string' || typeof record.environment === 'string';

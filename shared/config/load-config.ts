@@ -1,56 +1,9 @@
 import path from 'node:path';
-import * as z from 'zod/mini';
+import type * as z from 'zod/mini';
 import { AppError } from '../errors/app-error.js';
+import { environmentSchema } from './environment-schema.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
-
-// zod/mini rather than zod: the full build costs about 50 ms of every cold start just to load.
-const integer = (minimum: number, maximum = Number.MAX_SAFE_INTEGER) =>
-  z.coerce.number().check(z.refine(Number.isInteger), z.gte(minimum), z.lte(maximum));
-const withDefault = <Schema extends z.ZodMiniType>(schema: Schema, value: z.output<Schema>) =>
-  z._default(schema, value as never);
-const booleanFlag = z.pipe(
-  z.enum(['true', 'false', '1', '0', 'on', 'off']),
-  z.transform((value) => ['true', '1', 'on'].includes(value)),
-);
-const httpUrl = z.url({ protocol: /^https?$/ });
-
-/** Every key the service reads. Empty strings count as unset: cloudbaserc renders a missing `{{env.X}}` as "". */
-const environmentSchema = z.object({
-  TENCENTCLOUD_RUNENV: z.optional(z.string()),
-  STORAGE: z.optional(z.enum(['cloudbase', 'local'])),
-  DATA_DIR: withDefault(z.string(), './data'),
-  PROMPT_DIR: z.optional(z.string()),
-  PORT: withDefault(integer(1, 65535), 5000),
-  LLM_PROVIDER: z.optional(z.enum(['openai', 'offline'])),
-  OPENAI_BASE_URL: withDefault(httpUrl, 'https://api.openai.com/v1'),
-  OPENAI_API_KEY: z.optional(z.string()),
-  LLM_MODEL: z.optional(z.string()),
-  LLM_STREAM: withDefault(booleanFlag, true),
-  LLM_MAX_TOKENS: withDefault(integer(1, 32_000), 800),
-  LLM_TEMPERATURE: withDefault(z.coerce.number().check(z.gte(0), z.lte(2)), 0.7),
-  LLM_IDLE_TIMEOUT_MS: withDefault(integer(1), 20_000),
-  LLM_MAX_ATTEMPTS: withDefault(integer(1, 5), 2),
-  LLM_MAX_RETRY_WAIT_MS: withDefault(integer(0), 3_000),
-  CHAT_DEADLINE_MS: withDefault(integer(1), 50_000),
-  STORAGE_RESERVE_MS: withDefault(integer(1), 4_000),
-  MAX_MESSAGE_CHARS: withDefault(integer(1), 2_000),
-  MAX_HISTORY_ITEMS: withDefault(integer(1), 50),
-  MAX_HISTORY_ITEM_CHARS: withDefault(integer(1), 4_000),
-  MAX_REQUEST_BYTES: withDefault(integer(1), 512 * 1024),
-  CONTEXT_MAX_MESSAGES: withDefault(integer(1), 40),
-  MAX_SESSION_MESSAGES: withDefault(integer(1), 2_000),
-  CLOUDBASE_ENV: z.optional(z.string()),
-  CLOUDBASE_SERVICE_URL: z.optional(httpUrl),
-  CLOUDBASE_SECRET_ID: z.optional(z.string()),
-  CLOUDBASE_SECRET_KEY: z.optional(z.string()),
-  CLOUDBASE_COLLECTION: withDefault(
-    z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/)),
-    'chat_sessions',
-  ),
-  CLOUDBASE_TIMEOUT_MS: withDefault(integer(1), 5_000),
-  LOG_LEVEL: withDefault(z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
-});
 
 export type LogLevel = z.infer<typeof environmentSchema>['LOG_LEVEL'];
 
@@ -82,6 +35,7 @@ export interface Config {
   dataDir: string;
   promptDir: string | undefined;
   port: number;
+  host: string;
   model: ModelConfig;
   cloudbase: CloudbaseConfig;
   limits: {
@@ -141,8 +95,17 @@ export function loadConfig(environment: Environment, options: { requireModel?: b
   if (storage === 'cloudbase' && !onPlatform && raw.CLOUDBASE_ENV === undefined) {
     problems.push('CLOUDBASE_ENV (required for STORAGE=cloudbase outside the platform)');
   }
+  if (storage === 'cloudbase' && !onPlatform && !hasCloudbaseCredentials(raw, environment)) {
+    // Without credentials the SDK fails with an unhandled rejection that ends the process.
+    problems.push(
+      'CLOUDBASE_SECRET_ID and CLOUDBASE_SECRET_KEY (required for STORAGE=cloudbase outside the platform)',
+    );
+  }
   if (parsed.success && parsed.data.STORAGE_RESERVE_MS >= parsed.data.CHAT_DEADLINE_MS) {
     problems.push('STORAGE_RESERVE_MS (must be smaller than CHAT_DEADLINE_MS)');
+  }
+  if (parsed.success && parsed.data.CLOUDBASE_TIMEOUT_MS > parsed.data.STORAGE_RESERVE_MS) {
+    problems.push('CLOUDBASE_TIMEOUT_MS (must not exceed STORAGE_RESERVE_MS, or the final write cannot fit)');
   }
   if (!parsed.success || problems.length > 0) throw configError(problems);
   const values = parsed.data;
@@ -153,6 +116,7 @@ export function loadConfig(environment: Environment, options: { requireModel?: b
     dataDir: path.resolve(values.DATA_DIR),
     promptDir: values.PROMPT_DIR === undefined ? undefined : path.resolve(values.PROMPT_DIR),
     port: values.PORT,
+    host: values.HOST,
     model: {
       provider,
       baseUrl: values.OPENAI_BASE_URL,
@@ -185,6 +149,15 @@ export function loadConfig(environment: Environment, options: { requireModel?: b
     },
     logLevel: values.LOG_LEVEL,
   };
+}
+
+function hasCloudbaseCredentials(raw: Record<string, string>, environment: Environment): boolean {
+  const present = (key: string) => (environment[key]?.trim() ?? '') !== '';
+  return (
+    (raw.CLOUDBASE_SECRET_ID !== undefined && raw.CLOUDBASE_SECRET_KEY !== undefined) ||
+    (present('TENCENTCLOUD_SECRETID') && present('TENCENTCLOUD_SECRETKEY')) ||
+    present('CLOUDBASE_APIKEY')
+  );
 }
 
 function describeIssue(code: string): string {

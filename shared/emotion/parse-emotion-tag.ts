@@ -11,7 +11,9 @@ const close = '[\\]】］]';
 const labelPrefix = '(?:(?:emotion|label|情绪|表情)\\s*[:：=]\\s*)?';
 const inner = `\\s*${labelPrefix}([A-Za-z][A-Za-z_]{0,31})\\s*`;
 const leadingTag = new RegExp(`^\\s*${open}${inner}${close}\\s*`, 'i');
-const trailingTag = new RegExp(`\\s*${open}${inner}${close}\\s*$`, 'i');
+// A trailing tag may still be followed by the sentence's last punctuation: `……难过。[sad]。`
+const trailingTag = new RegExp(`\\s*${open}${inner}${close}([\\s。．.!！?？~～…]*)$`, 'i');
+const endsWithPunctuation = /[。．.!！?？~～…]$/;
 
 /**
  * Reads the model's `[label]` tag from the start of a reply (or the end, where some models put it) and
@@ -35,7 +37,9 @@ export function parseEmotionTag(reply: string, knownLabels: readonly string[]): 
   ) {
     // A known label wins over an unknown one, wherever the model put it.
     if (tag === undefined || !knownLabels.includes(tag)) tag = trailingLabel;
-    content = content.slice(0, trailing.index);
+    const before = content.slice(0, trailing.index);
+    const punctuation = (trailing[2] ?? '').trim();
+    content = endsWithPunctuation.test(before.trimEnd()) ? before : `${before}${punctuation}`;
   }
   if (knownLabels.length > 0) {
     const anyKnown = new RegExp(`${open}\\s*${labelPrefix}(?:${knownLabels.join('|')})\\s*${close}`, 'gi');

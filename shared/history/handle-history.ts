@@ -8,6 +8,8 @@ export interface HistoryMessage {
   content: string;
   timestamp: string;
   emotion?: string;
+  /** Only on a user message whose reply failed: the client can mark it and offer to send it again. */
+  status?: 'failed';
 }
 
 export interface HistoryReply {
@@ -51,5 +53,6 @@ function toHistoryMessage(message: StoredMessage): HistoryMessage {
     timestamp: message.timestamp,
   };
   if (message.emotion !== undefined) item.emotion = message.emotion;
+  if (message.status === 'failed') item.status = 'failed';
   return item;
 }

@@ -33,7 +33,7 @@ export function parseHistoryRequest(query: unknown): HistoryRequest {
   }
   const parsed = historyQuerySchema.safeParse(query);
   if (!parsed.success) {
-    throw toInputError(parsed.error, (path) =>
+    throw toInputError(parsed.error, query, (path) =>
       path[0] === 'user_id' || path[0] === 'session_id' ? 'INVALID_ID' : 'INVALID_INPUT',
     );
   }

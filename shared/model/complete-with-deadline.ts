@@ -1,5 +1,6 @@
 import { AppError } from '../errors/app-error.js';
 import type { ModelMessage } from '../prompt/build-model-messages.js';
+import { withinDeadline } from '../runtime/within-deadline.js';
 import type { ChatModel, ModelReply } from './chat-model.js';
 
 export interface DeadlineOptions {
@@ -46,17 +47,14 @@ export async function completeWithDeadline(
 
 async function attemptWithin(model: ChatModel, messages: readonly ModelMessage[], timeoutMs: number) {
   const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      reject(timeoutError());
-    }, timeoutMs);
-  });
   try {
-    return await Promise.race([model.complete({ messages, signal: controller.signal, timeoutMs }), deadline]);
+    return await withinDeadline(
+      model.complete({ messages, signal: controller.signal, timeoutMs }),
+      timeoutMs,
+      timeoutError,
+      () => controller.abort(),
+    );
   } finally {
-    clearTimeout(timer);
     controller.abort();
   }
 }

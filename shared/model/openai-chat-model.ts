@@ -86,9 +86,11 @@ async function completeStreaming(
     let usage: { prompt_tokens: number; completion_tokens: number } | undefined;
     for await (const chunk of stream) {
       // Reset only on content, not on any byte: keep-alive comments would otherwise hold a dead stream open.
-      const delta = chunk.choices[0]?.delta?.content;
-      if (delta) {
-        text += delta;
+      const delta = chunk.choices[0]?.delta;
+      if (delta?.content) text += delta.content;
+      // Reasoning models (deepseek-reasoner, QwQ) stream their thinking in `reasoning_content` before
+      // any content: that is progress too.
+      if (delta?.content || (delta as { reasoning_content?: unknown } | undefined)?.reasoning_content) {
         clearTimeout(idleTimer);
         idleTimer = setTimeout(() => idle.abort(), config.idleTimeoutMs);
       }

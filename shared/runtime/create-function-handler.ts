@@ -9,7 +9,7 @@ import {
   readJsonBody,
 } from '../http/http-event.js';
 import { createLogger, describeCause } from '../logging/logger.js';
-import { resolveUserId, type Transport } from './resolve-user-id.js';
+import { httpAccessRefused, resolveUserId, type Transport } from './resolve-user-id.js';
 import { buildServiceDependencies, type ServiceDependencies } from './service-dependencies.js';
 
 /** One function's contract: its HTTP route and how it turns a validated request into a reply. */
@@ -45,13 +45,8 @@ export function createFunctionHandler<Request extends { userId: string | undefin
     dependencies ??= buildServiceDependencies(options.environment ?? process.env, options.overrides, {
       requireModel: endpoint.usesModel,
     });
-    if (transport === 'http' && dependencies.config.onPlatform) {
-      // Refused before parsing, so an unauthenticated caller learns nothing from validation errors.
-      throw new AppError(
-        'UNAUTHENTICATED',
-        '请通过小程序访问，HTTP 接口暂未开放身份验证。(HTTP access has no trusted identity yet)',
-      );
-    }
+    // Refused before parsing, so an unauthenticated caller learns nothing from validation errors.
+    if (transport === 'http' && dependencies.config.onPlatform) throw httpAccessRefused();
     const request = endpoint.parse(raw(), dependencies);
     const userId = await resolveUserId({
       transport,

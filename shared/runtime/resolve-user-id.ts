@@ -15,12 +15,7 @@ export async function resolveUserId(options: {
   context: unknown;
   requestedUserId: string | undefined;
 }): Promise<string> {
-  if (options.onPlatform && options.transport === 'http') {
-    throw new AppError(
-      'UNAUTHENTICATED',
-      '请通过小程序访问，HTTP 接口暂未开放身份验证。(HTTP access has no trusted identity yet)',
-    );
-  }
+  if (options.onPlatform && options.transport === 'http') throw httpAccessRefused();
   const openId = options.transport === 'call-function' ? await readOpenId(options.context) : undefined;
   if (openId !== undefined) {
     if (!idPattern.test(openId))
@@ -37,6 +32,14 @@ export async function resolveUserId(options: {
     throw new AppError('INVALID_INPUT', '缺少用户 ID (user_id)。(Missing user_id)', { field: 'user_id' });
   }
   return options.requestedUserId;
+}
+
+/** HTTP access carries no trusted identity yet (a later change adds signed tokens). */
+export function httpAccessRefused(): AppError {
+  return new AppError(
+    'UNAUTHENTICATED',
+    '请通过小程序访问，HTTP 接口暂未开放身份验证。(HTTP access has no trusted identity yet)',
+  );
 }
 
 async function readOpenId(context: unknown): Promise<string | undefined> {

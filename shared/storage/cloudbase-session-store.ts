@@ -16,18 +16,18 @@ import { assertSessionKey, assertUserId, storageCall } from './storage-guards.js
  * Appends use `$push`/`$inc` on the server, never a read-modify-write of the whole document, so
  * concurrent turns from several instances all land. A turn costs two round trips: one read, one write.
  */
-export function createCloudbaseSessionStore(options: {
+export function createCloudbaseSessionStore(settings: {
   database: () => Promise<CloudbaseDatabase>;
   collection: string;
 }): SessionStore {
   async function sessions() {
-    return (await options.database()).collection(options.collection);
+    return (await settings.database()).collection(settings.collection);
   }
 
   async function appendToExisting(input: AppendTurnInput): Promise<boolean> {
-    const database = await options.database();
+    const database = await settings.database();
     const result = await database
-      .collection(options.collection)
+      .collection(settings.collection)
       .where({ _id: documentId(input.key), user_id: input.key.userId })
       .update({
         messages: database.command.push({ each: [...input.messages] }),
@@ -59,13 +59,17 @@ export function createCloudbaseSessionStore(options: {
   }
 
   return {
-    async getSession(key) {
+    async getSession(key, options = {}) {
       assertSessionKey(key);
       return storageCall(async () => {
-        const result = await (await sessions())
-          .where({ _id: documentId(key), user_id: key.userId })
-          .limit(1)
-          .get();
+        const database = await settings.database();
+        let query = database
+          .collection(settings.collection)
+          .where({ _id: documentId(key), user_id: key.userId });
+        if (options.recentMessages !== undefined) {
+          query = query.field({ messages: database.command.project.slice(-options.recentMessages) });
+        }
+        const result = await query.limit(1).get();
         const row = result.data[0];
         if (row === undefined) return undefined;
         return sessionDocumentSchema.parse(row);

@@ -51,7 +51,11 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
     if (text === undefined) return undefined;
     const parsed: unknown = JSON.parse(text);
     const document = validate ? sessionDocumentSchema.parse(parsed) : checkShape(parsed);
-    if (document.user_id !== key.userId || document.session_id !== key.sessionId) return undefined;
+    if (document.user_id !== key.userId || document.session_id !== key.sessionId) {
+      // Another owner's file at this path (ids differing only in case, on a case-insensitive disk):
+      // never read it, and never write over it.
+      throw new Error('session file belongs to another session');
+    }
     return document;
   }
 
@@ -83,9 +87,13 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
   }
 
   return {
-    async getSession(key) {
+    async getSession(key, options = {}) {
       const filePath = sessionPath(key);
-      return storageCall(async () => readSession(filePath, key));
+      return storageCall(async () => {
+        const document = readSession(filePath, key);
+        if (document === undefined || options.recentMessages === undefined) return document;
+        return { ...document, messages: document.messages.slice(-options.recentMessages) };
+      });
     },
 
     async appendTurn(input: AppendTurnInput) {
@@ -141,6 +149,8 @@ function checkShape(value: unknown): SessionDocument {
     document === null ||
     document.schema_version !== SESSION_SCHEMA_VERSION ||
     typeof document.created_at !== 'string' ||
+    typeof document.user_id !== 'string' ||
+    typeof document.session_id !== 'string' ||
     !Array.isArray(document.messages)
   ) {
     throw new Error('session file does not match the session schema');

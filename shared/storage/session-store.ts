@@ -23,8 +23,12 @@ export interface AppendTurnInput {
  * so no call can reach another user's session.
  */
 export interface SessionStore {
-  /** The session, or undefined when this user has no session with that id. */
-  getSession(key: SessionKey): Promise<SessionDocument | undefined>;
+  /**
+   * The session, or undefined when this user has no session with that id. With `recentMessages`, only
+   * that many of the latest messages are returned (`message_count` still counts all of them): a chat
+   * turn needs only the model's context, not a long session's whole history.
+   */
+  getSession(key: SessionKey, options?: { recentMessages?: number }): Promise<SessionDocument | undefined>;
   /**
    * Appends the turn atomically: concurrent appends to one session all land, each turn's messages stay
    * together and in order. Creates the session (seeded) when it does not exist.

@@ -26,10 +26,11 @@ const fieldNames: Record<string, string> = {
 
 /**
  * Turns the first zod issue into one stable code and a Chinese-first message that names the field but
- * never repeats its value (it may be the user's message).
+ * never repeats its value (it may be the user's message). A missing field is always INVALID_INPUT.
  */
 export function toInputError(
   error: z.core.$ZodError,
+  input: unknown,
   codeForField: (path: PropertyKey[]) => ErrorCode,
 ): AppError {
   const issue = error.issues[0];
@@ -38,16 +39,25 @@ export function toInputError(
   const fieldLabel = fieldNames[top] ?? (top === '' ? '请求' : top);
   const where =
     path.length > 1 ? `${fieldLabel} 第 ${Number(path[1]) + 1} 条的 ${String(path[2] ?? '')}` : fieldLabel;
-  const code = codeForField(path);
-  const described =
-    issue?.code === 'invalid_type' && issue.input === undefined
-      ? `缺少${where}。`
-      : code === 'INVALID_ID'
-        ? `${where} 只能包含字母、数字、下划线和连字符，长度 1～64。`
-        : code === 'INVALID_TIMESTAMP'
-          ? `${where} 必须是带时区的 ISO 8601 时间，例如 2023-04-01T12:00:00Z。`
-          : `${where} 格式不正确。`;
+  const missing = issue?.code === 'invalid_type' && valueAt(input, path) === undefined;
+  const code = missing ? 'INVALID_INPUT' : codeForField(path);
+  const described = missing
+    ? `缺少${where}。`
+    : code === 'INVALID_ID'
+      ? `${where} 只能包含字母、数字、下划线和连字符，长度 1～64。`
+      : code === 'INVALID_TIMESTAMP'
+        ? `${where} 必须是带时区的 ISO 8601 时间，例如 2023-04-01T12:00:00Z。`
+        : `${where} 格式不正确。`;
   return new AppError(code, `${described} (Invalid field: ${path.join('.') || 'body'})`, {
     field: path.join('.') || 'body',
   });
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let current = input;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
 }

@@ -84,6 +84,26 @@ describe('loadConfig', () => {
     expect(configError({ STORAGE: 'cloudbase' }).message).toContain('CLOUDBASE_ENV');
   });
 
+  it('keeps the turn inside the 60 s function timeout and the final write inside its reserve', () => {
+    expect(configError({ CHAT_DEADLINE_MS: '60000' }).message).toContain('CHAT_DEADLINE_MS');
+    expect(configError({ CLOUDBASE_TIMEOUT_MS: '6000', STORAGE_RESERVE_MS: '5000' }).message).toContain(
+      'CLOUDBASE_TIMEOUT_MS',
+    );
+  });
+
+  it('requires CloudBase credentials off the platform, where the SDK would otherwise crash the process', () => {
+    expect(configError({ STORAGE: 'cloudbase', CLOUDBASE_ENV: 'env-1' }).message).toContain(
+      'CLOUDBASE_SECRET_ID',
+    );
+    const withKeys = { STORAGE: 'cloudbase', CLOUDBASE_ENV: 'env-1' };
+    expect(loadConfig({ ...withKeys, CLOUDBASE_SECRET_ID: 'id', CLOUDBASE_SECRET_KEY: 'key' }).storage).toBe(
+      'cloudbase',
+    );
+    expect(
+      loadConfig({ ...withKeys, TENCENTCLOUD_SECRETID: 'id', TENCENTCLOUD_SECRETKEY: 'key' }).storage,
+    ).toBe('cloudbase');
+  });
+
   it('lets a function that never calls the model start without the model settings', () => {
     expect(loadConfig({ TENCENTCLOUD_RUNENV: 'SCF' }, { requireModel: false }).storage).toBe('cloudbase');
   });

@@ -130,3 +130,15 @@ describe('parseEmotionTag: the known labels come from the caller', () => {
     expect(parseEmotionTag('[sad] 很遗憾', [])).toEqual({ tag: 'sad', content: '很遗憾' });
   });
 });
+
+describe('a trailing tag followed by punctuation', () => {
+  it.each([
+    ['很遗憾听到这个。[sad]。', '很遗憾听到这个。'],
+    ['很遗憾听到这个[sad]。', '很遗憾听到这个。'],
+    ['我在这里陪你 【caring】 ！', '我在这里陪你！'],
+  ])('reads %j as the label and keeps one final punctuation mark', (reply, content) => {
+    const parsed = parseEmotionTag(reply, ['sad', 'caring']);
+    expect(parsed.content).toBe(content);
+    expect(parsed.tag).toBe(reply.includes('caring') ? 'caring' : 'sad');
+  });
+});

@@ -136,7 +136,11 @@ async function sendCompletion(
   context: ReplyContext,
   content: string,
   finishReason: FinishReason,
-  options: { usage?: { prompt_tokens: number; completion_tokens: number }; keepAliveComments?: boolean },
+  options: {
+    usage?: { prompt_tokens: number; completion_tokens: number };
+    keepAliveComments?: boolean;
+    reasoning?: { deltas: string[]; gapMs: number };
+  },
 ): Promise<void> {
   const identity = newCompletionIdentity(requestedModel(context.body));
   const usage = estimateUsage(context.body, content, options.usage);
@@ -159,6 +163,14 @@ async function sendCompletion(
   startSse(context);
   // DeepSeek also sends a keep-alive comment before the first chunk while the request is queued.
   if (keepAliveComments) await writeEvent(context, SSE_KEEP_ALIVE);
+  for (const thought of options.reasoning?.deltas ?? []) {
+    await pause(context, options.reasoning?.gapMs ?? 0);
+    if (gone(context)) return;
+    await writeEvent(
+      context,
+      sseEvent(chunkBody(identity, { content: null, reasoning_content: thought }, null)),
+    );
+  }
   await writeStreamOpening(context, identity, content, keepAliveComments);
   await writeEvent(context, sseEvent(chunkBody(identity, {}, finishReason)));
   if (includesUsage(context.body)) await writeEvent(context, sseEvent(usageChunkBody(identity, usage)));
@@ -248,6 +260,7 @@ export async function sendReply(context: ReplyContext, reply: FakeReply): Promis
       return sendCompletion(context, reply.content, reply.finishReason ?? 'stop', {
         ...(reply.usage === undefined ? {} : { usage: reply.usage }),
         ...(reply.keepAliveComments === undefined ? {} : { keepAliveComments: reply.keepAliveComments }),
+        ...(reply.reasoning === undefined ? {} : { reasoning: reply.reasoning }),
       });
     case 'empty-content':
       return sendCompletion(context, '', 'stop', {});

@@ -28,6 +28,11 @@ export type FakeReply =
       delayMs?: number;
       /** DeepSeek-style `: keep-alive` SSE comments (JSON mode: leading blank lines). */
       keepAliveComments?: boolean;
+      /**
+       * SSE only: `reasoning_content` deltas sent before the content, `gapMs` apart, as reasoning
+       * models (deepseek-reasoner) stream their thinking.
+       */
+      reasoning?: { deltas: string[]; gapMs: number };
     }
   | {
       kind: 'error';

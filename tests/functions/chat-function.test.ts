@@ -147,7 +147,10 @@ describe('chat and history through wx.cloud.callFunction events', () => {
     const afterFailure = (await history({ user_id: 'u1', session_id: 's1' })) as {
       messages: { role: string; content: string }[];
     };
-    expect(afterFailure.messages).toEqual([expect.objectContaining({ role: 'user', content: '我很难受' })]);
+    // The history marks it, so the mini-program can show it as not answered and offer to send it again.
+    expect(afterFailure.messages).toEqual([
+      expect.objectContaining({ role: 'user', content: '我很难受', status: 'failed' }),
+    ]);
     const document = services.emulator.documents(TEST_COLLECTION)[0] as {
       messages: Record<string, unknown>[];
     };
@@ -199,7 +202,11 @@ describe('deadline', () => {
     'answers within the chat deadline when the provider sends %s, keeping the words',
     async (_name, fault, code) => {
       services.model.setDefault(fault);
-      const { chat, history } = functions({ CHAT_DEADLINE_MS: '1500', STORAGE_RESERVE_MS: '500' });
+      const { chat, history } = functions({
+        CHAT_DEADLINE_MS: '1500',
+        STORAGE_RESERVE_MS: '500',
+        CLOUDBASE_TIMEOUT_MS: '500',
+      });
       const startedAt = Date.now();
       const reply = (await chat({ user_id: 'u1', session_id: 's1', message: '你在吗' })) as {
         error: { code: string };
@@ -212,6 +219,27 @@ describe('deadline', () => {
       expect(kept.messages.map((message) => message.content)).toEqual(['你在吗']);
     },
   );
+});
+
+describe('slow storage', () => {
+  it.each([
+    ['reading the session', 'database.getDocument'],
+    ['storing the turn', 'database.insertDocument'],
+  ])('ends the turn within the deadline when the database stalls while %s', async (_name, action) => {
+    // Longer than the whole turn: only the turn's own clock can end it in time.
+    services.emulator.inject({ action, delayMs: 4_000 });
+    const { chat } = functions({
+      CHAT_DEADLINE_MS: '1500',
+      STORAGE_RESERVE_MS: '600',
+      CLOUDBASE_TIMEOUT_MS: '600',
+    });
+    const startedAt = Date.now();
+    const reply = (await chat({ user_id: 'u1', session_id: 's1', message: '你在吗' })) as {
+      error: { code: string };
+    };
+    expect(Date.now() - startedAt).toBeLessThan(1500 + 700);
+    expect(reply.error.code).toBe('STORAGE_UNAVAILABLE');
+  });
 });
 
 describe('identity', () => {
@@ -261,6 +289,41 @@ describe('identity', () => {
     expect(historyOverHttp.statusCode).toBe(401);
     expect(services.emulator.documents(TEST_COLLECTION)).toEqual([]);
     expect(services.model.requests()).toEqual([]);
+  });
+
+  it('never takes an OPENID left in process.env by an earlier invocation', async () => {
+    // A warm instance's environment may still hold the previous caller's keys.
+    const saved = { openId: process.env.WX_OPENID, keys: process.env.WX_CONTEXT_KEYS };
+    process.env.WX_OPENID = 'o_PreviousCaller_1';
+    process.env.WX_CONTEXT_KEYS = 'WX_OPENID';
+    try {
+      const { chat } = functions({ TENCENTCLOUD_RUNENV: 'SCF' });
+      for (const context of [undefined, {}, { environ: 'TRIGGER_SRC=timer;TCB_CONTEXT_KEYS=TRIGGER_SRC' }]) {
+        const reply = (await chat({ session_id: 's1', message: '你好' }, context)) as {
+          error: { code: string };
+        };
+        expect(reply.error.code).toBe('UNAUTHENTICATED');
+      }
+      expect(services.emulator.documents(TEST_COLLECTION)).toEqual([]);
+    } finally {
+      for (const [key, value] of [
+        ['WX_OPENID', saved.openId],
+        ['WX_CONTEXT_KEYS', saved.keys],
+      ] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
+
+  it('reads the OPENID from the new-architecture context (environment as JSON) too', async () => {
+    const { chat } = functions({ TENCENTCLOUD_RUNENV: 'SCF' });
+    const context = { environment: JSON.stringify({ WX_OPENID: 'o_NewArch_1', WX_APPID: 'wx_app' }) };
+    const reply = (await chat({ session_id: 's1', message: '你好' }, context)) as Record<string, unknown>;
+    expect(reply.error).toBeUndefined();
+    expect(services.emulator.documents(TEST_COLLECTION)).toEqual([
+      expect.objectContaining({ user_id: 'o_NewArch_1' }),
+    ]);
   });
 
   it('keeps the same session id under two users apart', async () => {

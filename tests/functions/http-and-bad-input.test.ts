@@ -109,7 +109,7 @@ describe('HTTP access events', () => {
 const longMessage = '好'.repeat(2001);
 const badChatBodies: [string, unknown, string][] = [
   ['an array', [], 'INVALID_INPUT'],
-  ['a missing session_id', { user_id: 'u1', message: '你好' }, 'INVALID_ID'],
+  ['a missing session_id', { user_id: 'u1', message: '你好' }, 'INVALID_INPUT'],
   ['a missing message', { user_id: 'u1', session_id: 's1' }, 'INVALID_INPUT'],
   ['a number as message', { user_id: 'u1', session_id: 's1', message: 42 }, 'INVALID_INPUT'],
   ['an empty message', { user_id: 'u1', session_id: 's1', message: '' }, 'MESSAGE_EMPTY'],
@@ -219,6 +219,15 @@ describe('malformed transport', () => {
       expect(await storedFiles()).toEqual([]);
     },
   );
+
+  it('tells a missing field from a wrongly typed one', async () => {
+    const missing = (await chat({ user_id: 'u1', session_id: 's1' })) as { error: { message: string } };
+    expect(missing.error.message).toMatch(/^缺少消息/);
+    const wrongType = (await chat({ user_id: 'u1', session_id: 's1', message: 5 })) as {
+      error: { message: string };
+    };
+    expect(wrongType.error.message).toContain('格式不正确');
+  });
 
   it('rejects a bad history page size', async () => {
     const result = (await history({ user_id: 'u1', session_id: 's1', limit: 100000 })) as {

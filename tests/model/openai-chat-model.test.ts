@@ -345,6 +345,17 @@ describe('streaming idle timeout', () => {
     expect(fake.requests()).toHaveLength(1);
   });
 
+  it('reasoning deltas count as progress: a model that thinks longer than idleTimeoutMs still answers', async () => {
+    // Six thoughts 150 ms apart: 900 ms before the first content, three times the idle limit.
+    fake.setDefault({
+      kind: 'reply',
+      content: '[thinking] 我们一起想想办法。',
+      reasoning: { deltas: ['嗯', '用户', '很', '焦虑', '先', '共情'], gapMs: 150 },
+    });
+    const reply = await complete(modelConfig(true, { idleTimeoutMs: 300 }), 3_000);
+    expect(reply.text).toBe('[thinking] 我们一起想想办法。');
+  });
+
   it('headers but no content at all → LLM_TIMEOUT after idleTimeoutMs', async () => {
     fake.setDefault({ kind: 'stall-after-headers' });
     const idleTimeoutMs = 300;

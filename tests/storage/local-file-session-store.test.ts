@@ -217,15 +217,17 @@ describe('local file session store', () => {
     expect((await listFilesRecursively(dataDir)).filter((file) => file.endsWith('.lock'))).toEqual([]);
   }, 3_000);
 
-  it('does not return a session file whose contents name another owner', async () => {
-    // A file copied or restored into the wrong directory must not hand Bob's chat to Alice.
+  it('neither returns nor overwrites a session file whose contents name another owner', async () => {
+    // A file copied into the wrong directory, or two ids that differ only in case on a case-insensitive
+    // disk, must not hand Bob's chat to Alice, nor let Alice's turn replace it.
     await store.appendTurn(turnInput({ userId: 'bob', sessionId: 's1' }, turnMessages('bob')));
     await mkdir(path.join(dataDir, 'alice'), { recursive: true });
-    await writeFile(
-      path.join(dataDir, 'alice', 's1.json'),
-      await readFile(path.join(dataDir, 'bob', 's1.json'), 'utf8'),
-    );
-    expect(await store.getSession({ userId: 'alice', sessionId: 's1' })).toBeUndefined();
+    const bobsFile = await readFile(path.join(dataDir, 'bob', 's1.json'), 'utf8');
+    await writeFile(path.join(dataDir, 'alice', 's1.json'), bobsFile);
+    const alice = { userId: 'alice', sessionId: 's1' };
+    await expectAppError(store.getSession(alice), 'STORAGE_UNAVAILABLE');
+    await expectAppError(store.appendTurn(turnInput(alice, turnMessages('alice'))), 'STORAGE_UNAVAILABLE');
+    expect(await readFile(path.join(dataDir, 'alice', 's1.json'), 'utf8')).toBe(bobsFile);
   });
 
   it('reports a corrupt session file as STORAGE_UNAVAILABLE and does not overwrite it', async () => {

@@ -172,6 +172,18 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
       });
     });
 
+    it('returns only the most recent messages when asked, with the full count', async () => {
+      const key = { userId: alice, sessionId: 's1' };
+      const turns = ['t1', 't2', 't3'].map(turnMessages);
+      for (const [index, turn] of turns.entries()) {
+        await store.appendTurn(turnInput(key, turn, { now: minute(index + 1), sessionExisted: index > 0 }));
+      }
+      const recent = await store.getSession(key, { recentMessages: 3 });
+      expect(recent?.message_count).toBe(6);
+      expect(recent?.messages).toEqual(turns.flat().slice(-3));
+      expect((await store.getSession(key))?.messages).toEqual(turns.flat());
+    });
+
     it('still appends when the caller wrongly believes the session is new', async () => {
       const key = { userId: alice, sessionId: 's1' };
       const firstTurn = turnMessages('t1');
