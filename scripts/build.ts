@@ -29,6 +29,40 @@ const vendorAsSeparateFiles: Plugin = {
   },
 };
 
+/**
+ * Parts of @cloudbase/node-sdk this service never calls (AI, data models, file storage, custom login
+ * tickets). The SDK requires them when it loads, which made its first use cost about 200 ms; here each
+ * becomes a stub that throws if it is ever called. The SDK's own init catches the data-model setup
+ * failing. The built-bundle tests run the database calls against the emulator to keep this honest.
+ */
+const UNUSED_SDK_PARTS = [
+  '@cloudbase/ai',
+  '@cloudbase/app',
+  '@cloudbase/wx-cloud-client-sdk',
+  'web-streams-polyfill',
+  'xml2js',
+  'jsonwebtoken',
+];
+
+const stubUnusedSdkParts: Plugin = {
+  name: 'stub-unused-sdk-parts',
+  setup(pluginBuild) {
+    const filter = new RegExp(
+      `^(${UNUSED_SDK_PARTS.map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`,
+    );
+    pluginBuild.onResolve({ filter }, (resolved) => ({ path: resolved.path, namespace: 'unused-sdk-part' }));
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'unused-sdk-part' }, (loaded) => ({
+      contents: [
+        `function unavailable() { throw new Error(${JSON.stringify(`${loaded.path} is not bundled here`)}); }`,
+        'module.exports = new Proxy(unavailable, {',
+        "  get: (target, key) => (key === '__esModule' ? false : key === 'default' ? module.exports : unavailable),",
+        '});',
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
 const sharedOptions = {
   bundle: true,
   platform: 'node',
@@ -67,6 +101,7 @@ export async function buildFunctions(outputRootOption = DEFAULT_OUTPUT_ROOT): Pr
           resolveDir: process.cwd(),
         },
         outfile: path.join(outputDir, vendorFile ?? ''),
+        plugins: packageName === '@cloudbase/node-sdk' ? [stubUnusedSdkParts] : [],
       });
     }
     await mkdir(path.join(outputDir, 'prompt'), { recursive: true });

@@ -28,11 +28,13 @@ async function invokeBundle(
 ) {
   const script = `require(process.argv[1]).main(JSON.parse(process.argv[2]), JSON.parse(process.argv[3]))
     .then((result) => process.stdout.write('\\nRESULT ' + JSON.stringify(result)))`;
-  const { stdout } = await run(
+  const { stdout, stderr } = await run(
     process.execPath,
     ['-e', script, path.join(deployDir, name, 'index.js'), JSON.stringify(event), JSON.stringify(context)],
     { cwd: deployDir, env: { PATH: process.env.PATH ?? '', ...environment }, timeout: 20_000 },
   );
+  // The SDK parts left out of the bundle must never be reached, not even by a logged, caught failure.
+  expect(`${stdout}${stderr}`).not.toContain('is not bundled here');
   const line = stdout.split('\n').find((candidate) => candidate.startsWith('RESULT '));
   if (line === undefined) throw new Error(`no result from the ${name} bundle`);
   return JSON.parse(line.slice('RESULT '.length));
@@ -107,11 +109,18 @@ describe('the built bundles', () => {
     }[];
     expect(document).toMatchObject({ user_id: 'o_BundleCaller_1', schema_version: 1 });
 
+    // A second turn takes the other write path: $push onto the existing document.
+    services.model.enqueue({ kind: 'reply', content: '[thinking] 我们一起想想办法。' });
+    await invokeBundle('chat', { session_id: 's1', message: '工作太多了' }, context, environment);
+
     const stored = await invokeBundle('history', { session_id: 's1' }, context, environment);
     expect(stored.messages.map((message: { content: string }) => message.content)).toEqual([
       '最近好累',
       '辛苦了，我在这里陪你。',
+      '工作太多了',
+      '我们一起想想办法。',
     ]);
+    expect(services.emulator.requestCount('database.modifyDocument')).toBe(1);
 
     const overHttp = await invokeBundle(
       'chat',
