@@ -4,6 +4,7 @@ import { AppError } from '../errors/app-error.js';
 import { describeCause, type Logger } from '../logging/logger.js';
 import type { ChatModel } from '../model/chat-model.js';
 import { completeWithDeadline } from '../model/complete-with-deadline.js';
+import { modelError } from '../model/model-errors.js';
 import { buildModelMessages } from '../prompt/build-model-messages.js';
 import type { PromptAssets } from '../prompt/load-prompt-assets.js';
 import { withinDeadline } from '../runtime/within-deadline.js';
@@ -115,19 +116,15 @@ export async function handleChat(
       completion_tokens: reply.usage?.completionTokens,
     });
   } catch (error) {
-    const modelError =
-      error instanceof AppError ? error : new AppError('LLM_UPSTREAM_ERROR', '回复失败。', { cause: error });
-    logger.warn('model.failed', { code: modelError.code, cause: describeCause(modelError) });
-    await append([{ ...userMessage, status: 'failed', error_code: modelError.code }]);
-    throw modelError;
+    const failure = error instanceof AppError ? error : modelError('LLM_UPSTREAM_ERROR', { cause: error });
+    logger.warn('model.failed', { code: failure.code, cause: describeCause(failure) });
+    await append([{ ...userMessage, status: 'failed', error_code: failure.code }]);
+    throw failure;
   }
 
   const { content, emotion, emotionSource } = resolveReplyEmotion(replyText, dependencies.prompt.labelSet);
   if (content === '') {
-    const emptyError = new AppError(
-      'LLM_BAD_RESPONSE',
-      '回复内容出了点问题，你的话已经保存，请再试一次。(Empty reply)',
-    );
+    const emptyError = modelError('LLM_BAD_RESPONSE', { detail: 'only an emotion tag' });
     await append([{ ...userMessage, status: 'failed', error_code: emptyError.code }]);
     throw emptyError;
   }

@@ -2,6 +2,7 @@ import { AppError } from '../errors/app-error.js';
 import type { ModelMessage } from '../prompt/build-model-messages.js';
 import { withinDeadline } from '../runtime/within-deadline.js';
 import type { ChatModel, ModelReply } from './chat-model.js';
+import { modelError } from './model-errors.js';
 
 export interface DeadlineOptions {
   /** Epoch ms by which the model must have answered or the turn gives up with LLM_TIMEOUT. */
@@ -34,7 +35,7 @@ export async function completeWithDeadline(
     try {
       return await attemptWithin(model, messages, remaining);
     } catch (error) {
-      lastError = error instanceof AppError ? error : toModelError(error);
+      lastError = error instanceof AppError ? error : modelError('LLM_UPSTREAM_ERROR', { cause: error });
       if (!isWorthRetrying(lastError) || attempt === options.maxAttempts) throw lastError;
       const wait = lastError.retryAfterMs ?? 200 * 2 ** (attempt - 1);
       const remainingAfterWait = options.deadlineAt - options.now() - wait;
@@ -42,7 +43,7 @@ export async function completeWithDeadline(
       await sleep(wait);
     }
   }
-  throw lastError ?? timeoutError();
+  throw lastError ?? modelError('LLM_TIMEOUT');
 }
 
 async function attemptWithin(model: ChatModel, messages: readonly ModelMessage[], timeoutMs: number) {
@@ -51,7 +52,7 @@ async function attemptWithin(model: ChatModel, messages: readonly ModelMessage[]
     return await withinDeadline(
       model.complete({ messages, signal: controller.signal, timeoutMs }),
       timeoutMs,
-      timeoutError,
+      () => modelError('LLM_TIMEOUT'),
       () => controller.abort(),
     );
   } finally {
@@ -62,21 +63,4 @@ async function attemptWithin(model: ChatModel, messages: readonly ModelMessage[]
 function isWorthRetrying(error: AppError): boolean {
   // A timeout has used the turn's time already; anything else retryable may go better on a second try.
   return error.retryable && error.code !== 'LLM_TIMEOUT';
-}
-
-function timeoutError(): AppError {
-  return new AppError(
-    'LLM_TIMEOUT',
-    '小怪兽想得有点久，这次没能及时回复。你的话已经保存，请稍后再试。(Model timed out)',
-  );
-}
-
-function toModelError(error: unknown): AppError {
-  return new AppError(
-    'LLM_UPSTREAM_ERROR',
-    '回复时出了点问题，你的话已经保存，请稍后再试。(Model call failed)',
-    {
-      cause: error,
-    },
-  );
 }

@@ -5,6 +5,7 @@
 import type { ModelConfig } from '../config/load-config.js';
 import { AppError } from '../errors/app-error.js';
 import type { ChatModel, ModelAttempt, ModelReply } from './chat-model.js';
+import { modelError, retryAfterFromHeaders } from './model-errors.js';
 
 type OpenAiModule = typeof import('openai');
 type OpenAiClient = InstanceType<OpenAiModule['default']>;
@@ -61,7 +62,7 @@ async function completeOnce(
     { signal: attempt.signal, timeout: attempt.timeoutMs, maxRetries: 0 },
   );
   if (typeof completion !== 'object' || completion === null || !Array.isArray(completion.choices)) {
-    throw badResponse('the body is not a chat completion');
+    throw modelError('LLM_BAD_RESPONSE', { detail: 'the body is not a chat completion' });
   }
   const choice = completion.choices[0];
   checkFinish(choice?.finish_reason);
@@ -97,19 +98,17 @@ async function completeStreaming(
       finishReason = chunk.choices[0]?.finish_reason ?? finishReason;
       if (chunk.usage) usage = chunk.usage;
     }
-    if (idle.signal.aborted) throw idleError();
-    if (attempt.signal.aborted) throw timeoutError();
+    if (idle.signal.aborted) throw modelError('LLM_TIMEOUT', { detail: 'stream idle' });
+    if (attempt.signal.aborted) throw modelError('LLM_TIMEOUT');
     // The SDK ends the loop quietly when the connection is cut before `[DONE]`: no finish means cut.
     if (finishReason === undefined || finishReason === null) {
-      throw new AppError(
-        'LLM_UPSTREAM_ERROR',
-        '回复中途断开了，你的话已经保存，请再试一次。(Model stream was cut)',
-      );
+      throw modelError('LLM_UPSTREAM_ERROR', { detail: 'stream ended without finish_reason' });
     }
     checkFinish(finishReason);
     return acceptText(text, usage);
   } catch (error) {
-    if (idle.signal.aborted && !attempt.signal.aborted) throw idleError();
+    if (idle.signal.aborted && !attempt.signal.aborted)
+      throw modelError('LLM_TIMEOUT', { detail: 'stream idle' });
     throw error;
   } finally {
     clearTimeout(idleTimer);
@@ -118,11 +117,7 @@ async function completeStreaming(
 
 function checkFinish(finishReason: string | null | undefined): void {
   if (finishReason === 'content_filter') {
-    throw new AppError(
-      'LLM_CONTENT_FILTERED',
-      '这个话题小怪兽暂时没法回应，换个方式说说看？你的话已经保存。(Reply withheld by the provider filter)',
-      { retryable: false },
-    );
+    throw modelError('LLM_CONTENT_FILTERED', { retryable: false });
   }
 }
 
@@ -130,37 +125,13 @@ function acceptText(
   text: string,
   usage: { prompt_tokens: number; completion_tokens: number } | null | undefined,
 ) {
-  if (text.trim() === '') throw badResponse('empty content');
+  if (text.trim() === '') throw modelError('LLM_BAD_RESPONSE', { detail: 'empty content' });
   return {
     text,
     usage: usage
       ? { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens }
       : undefined,
   };
-}
-
-function badResponse(detail: string): AppError {
-  return new AppError(
-    'LLM_BAD_RESPONSE',
-    '回复内容出了点问题，你的话已经保存，请再试一次。(Bad model response)',
-    {
-      cause: new Error(detail),
-    },
-  );
-}
-
-function idleError(): AppError {
-  return new AppError(
-    'LLM_TIMEOUT',
-    '小怪兽想得有点久，这次没能及时回复。你的话已经保存，请稍后再试。(Model stream stalled)',
-  );
-}
-
-function timeoutError(): AppError {
-  return new AppError(
-    'LLM_TIMEOUT',
-    '小怪兽想得有点久，这次没能及时回复。你的话已经保存，请稍后再试。(Model timed out)',
-  );
 }
 
 /** Maps the SDK's error classes to our codes. The provider's message stays in `cause`, never in the reply. */
@@ -171,60 +142,25 @@ function toModelError(sdk: OpenAiModule, error: unknown, signal: AbortSignal): A
     error instanceof sdk.APIUserAbortError ||
     error instanceof sdk.APIConnectionTimeoutError
   ) {
-    return timeoutError();
+    return modelError('LLM_TIMEOUT', { cause: error });
   }
-  if (error instanceof sdk.APIConnectionError) {
-    return new AppError(
-      'LLM_UNAVAILABLE',
-      '暂时连不上 AI 服务，你的话已经保存，请稍后再试。(Model unreachable)',
-      {
-        cause: error,
-      },
-    );
-  }
+  if (error instanceof sdk.APIConnectionError) return modelError('LLM_UNAVAILABLE', { cause: error });
   if (error instanceof sdk.RateLimitError) {
-    return new AppError(
-      'LLM_RATE_LIMITED',
-      '现在找小怪兽聊天的人有点多，请稍等一会儿再试。你的话已经保存。(Model rate limited)',
-      {
-        cause: error,
-        retryAfterMs: retryAfterMs(error.headers),
-      },
-    );
+    return modelError('LLM_RATE_LIMITED', {
+      cause: error,
+      retryAfterMs: retryAfterFromHeaders(error.headers),
+    });
   }
   if (error instanceof sdk.APIError && typeof error.status === 'number') {
-    return new AppError(
-      'LLM_UPSTREAM_ERROR',
-      '回复时出了点问题，你的话已经保存，请稍后再试。(Model upstream error)',
-      {
-        cause: error,
-        // 4xx other than 408/409/429 means our request or our key is wrong: repeating it cannot help.
-        retryable: error.status >= 500 || error.status === 408 || error.status === 409,
-      },
-    );
+    // 4xx other than 408/409/429 means our request or our key is wrong: repeating it cannot help.
+    const retryable = error.status >= 500 || error.status === 408 || error.status === 409;
+    return modelError('LLM_UPSTREAM_ERROR', { cause: error, retryable });
   }
   if (
     error instanceof SyntaxError ||
     (error instanceof sdk.OpenAIError && !(error instanceof sdk.APIError))
   ) {
-    return badResponse('unparseable body');
+    return modelError('LLM_BAD_RESPONSE', { cause: error });
   }
-  return new AppError(
-    'LLM_UPSTREAM_ERROR',
-    '回复时出了点问题，你的话已经保存，请稍后再试。(Model call failed)',
-    {
-      cause: error,
-    },
-  );
-}
-
-function retryAfterMs(headers: Headers | undefined): number | undefined {
-  const retryAfterMsHeader = Number(headers?.get('retry-after-ms'));
-  if (Number.isFinite(retryAfterMsHeader) && retryAfterMsHeader > 0) return retryAfterMsHeader;
-  const value = headers?.get('retry-after');
-  if (value === null || value === undefined) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  return modelError('LLM_UPSTREAM_ERROR', { cause: error });
 }
