@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as z from 'zod/mini';
 import { AppError } from '../errors/app-error.js';
 import { withFileLock } from './file-lock.js';
+import { checkShape, readIfExists, statIfExists } from './read-session-files.js';
 import {
   SESSION_SCHEMA_VERSION,
   type SessionDocument,
@@ -140,42 +141,4 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
       });
     },
   };
-}
-
-function checkShape(value: unknown): SessionDocument {
-  const document = value as Partial<SessionDocument> | null;
-  if (
-    typeof document !== 'object' ||
-    document === null ||
-    document.schema_version !== SESSION_SCHEMA_VERSION ||
-    typeof document.created_at !== 'string' ||
-    typeof document.user_id !== 'string' ||
-    typeof document.session_id !== 'string' ||
-    !Array.isArray(document.messages)
-  ) {
-    throw new Error('session file does not match the session schema');
-  }
-  return document as SessionDocument;
-}
-
-function statIfExists(filePath: string) {
-  try {
-    return statSync(filePath);
-  } catch (error) {
-    if (isMissing(error)) return undefined;
-    throw error;
-  }
-}
-
-function readIfExists(filePath: string): string | undefined {
-  try {
-    return readFileSync(filePath, 'utf8');
-  } catch (error) {
-    if (isMissing(error)) return undefined;
-    throw error;
-  }
-}
-
-function isMissing(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'ENOENT';
 }
