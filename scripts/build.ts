@@ -32,8 +32,8 @@ const vendorAsSeparateFiles: Plugin = {
 /**
  * Parts of @cloudbase/node-sdk this service never calls (AI, data models, file storage, custom login
  * tickets). The SDK requires them when it loads, which made its first use cost about 200 ms; here each
- * becomes a stub that throws if it is ever called. The SDK's own init catches the data-model setup
- * failing. The built-bundle tests run the database calls against the emulator to keep this honest.
+ * becomes a stub that records the call and throws. `init()` calls one of them (the data-model client,
+ * in a try/catch of its own); the built-bundle test checks that nothing else ever does.
  */
 const UNUSED_SDK_PARTS = [
   '@cloudbase/ai',
@@ -53,7 +53,11 @@ const stubUnusedSdkParts: Plugin = {
     pluginBuild.onResolve({ filter }, (resolved) => ({ path: resolved.path, namespace: 'unused-sdk-part' }));
     pluginBuild.onLoad({ filter: /.*/, namespace: 'unused-sdk-part' }, (loaded) => ({
       contents: [
-        `function unavailable() { throw new Error(${JSON.stringify(`${loaded.path} is not bundled here`)}); }`,
+        // Calls are also recorded, so the built-bundle test sees one even when the SDK catches the error.
+        `function unavailable() {`,
+        `  (globalThis[Symbol.for('zhiji.unbundled-sdk-calls')] ??= []).push(${JSON.stringify(loaded.path)});`,
+        `  throw new Error(${JSON.stringify(`${loaded.path} is not bundled here`)});`,
+        '}',
         'module.exports = new Proxy(unavailable, {',
         "  get: (target, key) => (key === '__esModule' ? false : key === 'default' ? module.exports : unavailable),",
         '});',

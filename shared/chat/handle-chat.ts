@@ -13,7 +13,11 @@ import type { SessionStore } from '../storage/session-store.js';
 import type { ChatRequest } from './parse-chat-request.js';
 
 function storageTimeout(): AppError {
-  return new AppError('STORAGE_UNAVAILABLE', '保存对话超时了，请稍后再试。(Storage did not answer in time)');
+  // The write may still land after we stop waiting, so the message does not claim it was lost.
+  return new AppError(
+    'STORAGE_UNAVAILABLE',
+    '保存对话超时了，请稍后刷新看看，再决定是否重发。(Storage did not answer in time)',
+  );
 }
 
 export interface ChatDependencies {

@@ -29,9 +29,18 @@ export function createLogger(
   };
 }
 
-/** The class of a cause, for a log line: never its message, which may quote the request. */
+/**
+ * A cause whose message this service wrote itself ("stream idle"), so it is safe to log, unlike the
+ * message of an error from a library or a provider, which may quote the request.
+ */
+export class SafeDetail extends Error {
+  override readonly name = 'SafeDetail';
+}
+
+/** The class of a cause, for a log line; its message only when it is a SafeDetail. */
 export function describeCause(error: unknown): string | undefined {
   const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
+  if (cause instanceof SafeDetail) return `detail:${cause.message}`;
   if (cause instanceof Error) {
     const code =
       'code' in cause && (typeof cause.code === 'string' || typeof cause.code === 'number') ? cause.code : '';

@@ -1,4 +1,5 @@
 import { AppError, type ErrorCode } from '../errors/app-error.js';
+import { SafeDetail } from '../logging/logger.js';
 
 type ModelErrorCode = Extract<ErrorCode, `LLM_${string}`>;
 
@@ -21,7 +22,7 @@ export function modelError(
   code: ModelErrorCode,
   options: { cause?: unknown; detail?: string; retryAfterMs?: number | undefined; retryable?: boolean } = {},
 ): AppError {
-  const cause = options.cause ?? (options.detail === undefined ? undefined : new Error(options.detail));
+  const cause = options.cause ?? (options.detail === undefined ? undefined : new SafeDetail(options.detail));
   return new AppError(code, messages[code], {
     ...(cause === undefined ? {} : { cause }),
     ...(options.retryAfterMs === undefined ? {} : { retryAfterMs: options.retryAfterMs }),

@@ -48,20 +48,32 @@ async function holdCrossProcessLock<T>(
   const timeoutMs = options.timeoutMs ?? 10_000;
   const staleMs = options.staleMs ?? 30_000;
   const startedAt = Date.now();
-  const ownerTag = `${process.pid}:${startedAt}:${Math.random().toString(36).slice(2)}`;
+  const nonce = Math.random().toString(36).slice(2);
+  // The time in the tag is when the lock was taken, not when waiting began: staleness counts from it.
+  const tagNow = () => `${process.pid}:${Date.now()}:${nonce}`;
+  let ownerTag = tagNow();
   let waitMs = 1;
   while (!tryCreate(lockPath, ownerTag)) {
     removeIfAbandoned(lockPath, staleMs);
     if (Date.now() - startedAt > timeoutMs) throw new Error(`timed out waiting for lock ${lockPath}`);
     await sleep(waitMs + Math.random() * waitMs);
     waitMs = Math.min(waitMs * 2, 50);
+    ownerTag = tagNow();
   }
+  locksHeldHere.add(ownerTag);
   try {
     return await task();
   } finally {
+    locksHeldHere.delete(ownerTag);
     if (readHolder(lockPath) === ownerTag) rmSync(lockPath, { force: true });
   }
 }
+
+/**
+ * Tags of the locks this process holds. A lock naming this process's pid but none of these was left by
+ * an earlier process that had the same pid, as every process has pid 1 in a container.
+ */
+const locksHeldHere = new Set<string>();
 
 function tryCreate(lockPath: string, ownerTag: string): boolean {
   let descriptor: number;
@@ -101,7 +113,9 @@ function removeIfAbandoned(lockPath: string, staleMs: number): void {
 function isAbandoned(lockPath: string, holder: string, staleMs: number): boolean {
   const [pidText, takenAtText] = holder.split(':');
   // An empty holder means the owner is between create and write (or died there): only age can tell.
-  const ownerGone = holder === '' ? false : !isProcessAlive(Number(pidText));
+  const pid = Number(pidText);
+  const ownerGone =
+    holder === '' ? false : pid === process.pid ? !locksHeldHere.has(holder) : !isProcessAlive(pid);
   const takenAt = holder === '' ? modifiedAt(lockPath) : Number(takenAtText);
   return ownerGone || (Number.isFinite(takenAt) && Date.now() - takenAt > staleMs);
 }

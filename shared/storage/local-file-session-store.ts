@@ -101,7 +101,7 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
       const filePath = sessionPath(input.key);
       await storageCall(async () => {
         mkdirSync(path.dirname(filePath), { recursive: true, mode: 0o700 });
-        const created = await withFileLock(`${filePath}.lock`, () => {
+        const createdAt = await withFileLock(`${filePath}.lock`, () => {
           const existing = readSession(filePath, input.key, false);
           const messages = existing
             ? [...existing.messages, ...input.messages]
@@ -116,10 +116,12 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
             messages,
           };
           writeFileAtomically(filePath, `${JSON.stringify(document, null, 1)}\n`);
-          return existing === undefined;
+          return document.created_at;
         });
-        if (!created) return;
-        await withFileLock(`${indexPath}.lock`, () => addToIndex(input.key, input.now));
+        // Checked on every turn, not only on creation, so a session left out of the index (a crash
+        // between the two writes) is added on its next turn; with the index cached, this is one stat.
+        if (readIndex().sessions[`${input.key.userId}/${input.key.sessionId}`] !== undefined) return;
+        await withFileLock(`${indexPath}.lock`, () => addToIndex(input.key, createdAt));
       });
     },
 

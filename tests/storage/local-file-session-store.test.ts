@@ -217,6 +217,26 @@ describe('local file session store', () => {
     expect((await listFilesRecursively(dataDir)).filter((file) => file.endsWith('.lock'))).toEqual([]);
   }, 3_000);
 
+  it('takes over a fresh lock naming this pid that this process does not hold (pid reuse after a crash)', async () => {
+    // In a container every process is pid 1: a lock left by a crashed predecessor names our own pid.
+    await mkdir(path.join(dataDir, 'alice'), { recursive: true });
+    await writeFile(path.join(dataDir, 'alice', 's1.json.lock'), `${process.pid}:${Date.now()}:predecessor`);
+    await store.appendTurn(turnInput({ userId: 'alice', sessionId: 's1' }, turnMessages('t1')));
+    expect((await store.getSession({ userId: 'alice', sessionId: 's1' }))?.message_count).toBe(2);
+  }, 3_000);
+
+  it('puts a session the index lost back on its next turn, with its original creation time', async () => {
+    const key = { userId: 'alice', sessionId: 's1' };
+    await store.appendTurn(turnInput(key, turnMessages('t1'), { now: minute(1) }));
+    // As after a crash between writing the session file and the index.
+    await writeFile(path.join(dataDir, 'sessions.json'), JSON.stringify({ schema_version: 1, sessions: {} }));
+    expect(await store.listSessions('alice')).toEqual([]);
+    await store.appendTurn(turnInput(key, turnMessages('t2'), { now: minute(2), sessionExisted: true }));
+    const index = sessionIndexSchema.parse(await readJson(path.join(dataDir, 'sessions.json')));
+    expect(index.sessions['alice/s1']).toEqual({ user_id: 'alice', session_id: 's1', created_at: minute(1) });
+    expect((await store.listSessions('alice')).map((summary) => summary.message_count)).toEqual([4]);
+  });
+
   it('neither returns nor overwrites a session file whose contents name another owner', async () => {
     // A file copied into the wrong directory, or two ids that differ only in case on a case-insensitive
     // disk, must not hand Bob's chat to Alice, nor let Alice's turn replace it.

@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_OUTPUT_ROOT, FUNCTION_NAMES } from '../../scripts/build.js';
+import { environmentSchema } from '../../shared/config/environment-schema.js';
+import { loadConfig } from '../../shared/config/load-config.js';
+
+interface FunctionEntry {
+  name: string;
+  runtime: string;
+  timeout: number;
+  installDependency: boolean;
+  handler: string;
+  envVariables: Record<string, string>;
+}
+const deployment = JSON.parse(readFileSync('cloudbaserc.json', 'utf8')) as {
+  functionRoot: string;
+  functions: FunctionEntry[];
+};
+const knownKeys = Object.keys(environmentSchema.shape);
+
+describe('cloudbaserc.json', () => {
+  it('deploys each built function, bundled, on Node 20, from the build output', () => {
+    expect(deployment.functionRoot).toBe(`./${DEFAULT_OUTPUT_ROOT}`);
+    expect(deployment.functions.map((entry) => entry.name).sort()).toEqual([...FUNCTION_NAMES].sort());
+    for (const entry of deployment.functions) {
+      expect(entry).toMatchObject({
+        runtime: 'Nodejs20.19',
+        installDependency: false,
+        handler: 'index.main',
+      });
+    }
+  });
+
+  it('gives chat a timeout its default deadline fits inside, with room for a cold start', () => {
+    const chat = deployment.functions.find((entry) => entry.name === 'chat');
+    const deadlineMs = loadConfig({ OPENAI_API_KEY: 'sk', LLM_MODEL: 'm' }).limits.chatDeadlineMs;
+    expect(chat?.timeout).toBe(60);
+    expect(deadlineMs).toBeLessThanOrEqual((chat?.timeout ?? 0) * 1000 - 5_000);
+  });
+
+  it('passes only keys the service reads, each templated from the same name, and no secret to history', () => {
+    for (const entry of deployment.functions) {
+      for (const [key, value] of Object.entries(entry.envVariables)) {
+        expect(knownKeys).toContain(key);
+        expect(value).toBe(`{{env.${key}}}`);
+      }
+    }
+    const history = deployment.functions.find((entry) => entry.name === 'history');
+    expect(Object.keys(history?.envVariables ?? {}).filter((key) => key.includes('KEY'))).toEqual([]);
+  });
+});
