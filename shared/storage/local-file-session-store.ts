@@ -44,20 +44,29 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
   }
 
   /**
-   * `validate: false` is for the re-read inside a write, moments after the same turn read and fully
-   * validated the file: a structural check there keeps a 200-message turn cheap.
+   * Reads a session file. `validate: false` is for the re-read inside a write, moments after the same
+   * turn validated the file: a structural check keeps a long session's turn cheap. With
+   * `recentMessages`, only the messages returned are validated, not the whole history.
    */
-  function readSession(filePath: string, key: SessionKey, validate = true): SessionDocument | undefined {
+  function readSession(
+    filePath: string,
+    key: SessionKey,
+    options: { validate?: boolean; recentMessages?: number | undefined } = {},
+  ): SessionDocument | undefined {
     const text = readIfExists(filePath);
     if (text === undefined) return undefined;
-    const parsed: unknown = JSON.parse(text);
-    const document = validate ? sessionDocumentSchema.parse(parsed) : checkShape(parsed);
-    if (document.user_id !== key.userId || document.session_id !== key.sessionId) {
+    const shaped = checkShape(JSON.parse(text));
+    const document =
+      options.recentMessages === undefined
+        ? shaped
+        : { ...shaped, messages: shaped.messages.slice(-options.recentMessages) };
+    const checked = options.validate === false ? document : sessionDocumentSchema.parse(document);
+    if (checked.user_id !== key.userId || checked.session_id !== key.sessionId) {
       // Another owner's file at this path (ids differing only in case, on a case-insensitive disk):
       // never read it, and never write over it.
       throw new Error('session file belongs to another session');
     }
-    return document;
+    return checked;
   }
 
   // The index is re-read only when the file changed: every write renames a new file into place, so its
@@ -90,11 +99,7 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
   return {
     async getSession(key, options = {}) {
       const filePath = sessionPath(key);
-      return storageCall(async () => {
-        const document = readSession(filePath, key);
-        if (document === undefined || options.recentMessages === undefined) return document;
-        return { ...document, messages: document.messages.slice(-options.recentMessages) };
-      });
+      return storageCall(async () => readSession(filePath, key, { recentMessages: options.recentMessages }));
     },
 
     async appendTurn(input: AppendTurnInput) {
@@ -102,7 +107,7 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
       await storageCall(async () => {
         mkdirSync(path.dirname(filePath), { recursive: true, mode: 0o700 });
         const createdAt = await withFileLock(`${filePath}.lock`, () => {
-          const existing = readSession(filePath, input.key, false);
+          const existing = readSession(filePath, input.key, { validate: false });
           const messages = existing
             ? [...existing.messages, ...input.messages]
             : [...input.seedMessages, ...input.messages];
