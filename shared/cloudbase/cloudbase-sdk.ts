@@ -33,12 +33,6 @@ export interface CloudbaseDatabase {
   };
 }
 
-/** What the platform says about the caller of this invocation. */
-export interface PlatformIdentity {
-  openId: string | undefined;
-  appId: string | undefined;
-}
-
 type NodeSdk = typeof import('@cloudbase/node-sdk');
 let sdkPromise: Promise<NodeSdk> | undefined;
 
@@ -68,12 +62,12 @@ export async function openCloudbaseDatabase(config: CloudbaseConfig): Promise<Cl
  * `getCloudbaseContext`: for a key missing from the context it falls back to process.env, which on a
  * warm instance can still hold an earlier caller's OPENID.
  */
-export async function readPlatformIdentity(context: unknown): Promise<PlatformIdentity> {
-  if (!hasEnvironment(context)) return { openId: undefined, appId: undefined };
+export async function readPlatformOpenId(context: unknown): Promise<string | undefined> {
+  if (!hasEnvironment(context)) return undefined;
   const sdk = await loadSdk();
   const parsed = sdk.parseContext(context);
   const values = (parsed.environment ?? parsed.environ ?? {}) as Record<string, unknown>;
-  return { openId: asString(values.WX_OPENID), appId: asString(values.WX_APPID) };
+  return asString(values.WX_OPENID);
 }
 
 /** The SDK's parser throws on a context without environment data, as local runs and timers pass. */

@@ -31,16 +31,21 @@ export function matchesRoute(path: string, route: string): boolean {
   return normalised === route || normalised.endsWith(route);
 }
 
-/** The JSON body of a POST, decoded and size-checked; `{}` when there is none. */
-export function readJsonBody(event: HttpEvent, maxBytes: number): unknown {
-  const raw = event.body ?? '';
-  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
-  if (bytes.length > maxBytes) {
+/** One size rule for both transports: a callFunction event's JSON, or an HTTP body's bytes. */
+export function assertWithinSize(bytes: number, maxBytes: number): void {
+  if (bytes > maxBytes) {
     throw new AppError(
       'PAYLOAD_TOO_LARGE',
       `请求太大了（上限 ${Math.floor(maxBytes / 1024)} KB）。(Payload too large)`,
     );
   }
+}
+
+/** The JSON body of a POST, decoded and size-checked. */
+export function readJsonBody(event: HttpEvent, maxBytes: number): unknown {
+  const raw = event.body ?? '';
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  assertWithinSize(bytes.length, maxBytes);
   if (bytes.length === 0) {
     throw new AppError('INVALID_JSON', '请求内容为空，需要一个 JSON 对象。(Empty body)', { field: 'body' });
   }

@@ -1,6 +1,7 @@
-import type { Environment } from '../config/load-config.js';
+import type { Config, Environment } from '../config/load-config.js';
 import { AppError, toAppError } from '../errors/app-error.js';
 import {
+  assertWithinSize,
   errorResponse,
   type HttpEvent,
   isHttpEvent,
@@ -11,6 +12,8 @@ import {
 import { createLogger, describeCause } from '../logging/logger.js';
 import { httpAccessRefused, resolveUserId, type Transport } from './resolve-user-id.js';
 import { buildServiceDependencies, type ServiceDependencies } from './service-dependencies.js';
+
+type Limits = Config['limits'];
 
 /** One function's contract: its HTTP route and how it turns a validated request into a reply. */
 export interface Endpoint<Request extends { userId: string | undefined }> {
@@ -41,13 +44,14 @@ export function createFunctionHandler<Request extends { userId: string | undefin
   let dependencies: ServiceDependencies | undefined;
   const fallbackLogger = options.overrides?.logger ?? createLogger('info');
 
-  async function serve(transport: Transport, raw: () => unknown, context: unknown) {
+  /** `raw` reads the request once the limits it is checked against are known. */
+  async function serve(transport: Transport, raw: (limits: Limits) => unknown, context: unknown) {
     dependencies ??= buildServiceDependencies(options.environment ?? process.env, options.overrides, {
       requireModel: endpoint.usesModel,
     });
     // Refused before parsing, so an unauthenticated caller learns nothing from validation errors.
     if (transport === 'http' && dependencies.config.onPlatform) throw httpAccessRefused();
-    const request = endpoint.parse(raw(), dependencies);
+    const request = endpoint.parse(raw(dependencies.config.limits), dependencies);
     const userId = await resolveUserId({
       transport,
       onPlatform: dependencies.config.onPlatform,
@@ -68,7 +72,14 @@ export function createFunctionHandler<Request extends { userId: string | undefin
           field: 'body',
         });
       }
-      return await serve('call-function', () => checkEventSize(event), context);
+      return await serve(
+        'call-function',
+        (limits) => {
+          assertWithinSize(Buffer.byteLength(JSON.stringify(event), 'utf8'), limits.maxRequestBytes);
+          return event;
+        },
+        context,
+      );
     } catch (error) {
       const appError = toAppError(error);
       outcome = appError.code;
@@ -94,27 +105,15 @@ export function createFunctionHandler<Request extends { userId: string | undefin
         `这个接口只接受 ${endpoint.method} 请求。(Method not allowed)`,
       );
     }
-    const maxBytes = () => dependencies?.config.limits.maxRequestBytes ?? 512 * 1024;
     const reply = await serve(
       'http',
-      () =>
+      (limits) =>
         endpoint.method === 'GET'
           ? { ...(event.queryStringParameters ?? {}) }
-          : readJsonBody(event, maxBytes()),
+          : readJsonBody(event, limits.maxRequestBytes),
       context,
     );
     return jsonResponse(200, reply);
-  }
-
-  function checkEventSize(event: object): object {
-    const maxBytes = dependencies?.config.limits.maxRequestBytes ?? 512 * 1024;
-    if (Buffer.byteLength(JSON.stringify(event), 'utf8') > maxBytes) {
-      throw new AppError(
-        'PAYLOAD_TOO_LARGE',
-        `请求太大了（上限 ${Math.floor(maxBytes / 1024)} KB）。(Payload too large)`,
-      );
-    }
-    return event;
   }
 
   function allowHeader(error: AppError): Record<string, string> {

@@ -1,4 +1,4 @@
-import { readPlatformIdentity } from '../cloudbase/cloudbase-sdk.js';
+import { readPlatformOpenId } from '../cloudbase/cloudbase-sdk.js';
 import { AppError } from '../errors/app-error.js';
 import { idPattern } from '../storage/session-document.js';
 
@@ -44,7 +44,7 @@ export function httpAccessRefused(): AppError {
 
 async function readOpenId(context: unknown): Promise<string | undefined> {
   try {
-    return (await readPlatformIdentity(context)).openId;
+    return await readPlatformOpenId(context);
   } catch {
     // A context the SDK cannot parse carries no identity; the caller decides what that means.
     return undefined;

@@ -7,7 +7,7 @@ import { historyEndpoint } from '../../shared/endpoints/history-endpoint.js';
 import type { HttpResponse } from '../../shared/http/http-event.js';
 import { createFunctionHandler } from '../../shared/runtime/create-function-handler.js';
 import { type FakeOpenAiServer, startFakeOpenAiServer } from '../fakes/fake-openai-server.js';
-import { recordingLogger } from '../support/test-services.js';
+import { localEnvironment, recordingLogger } from '../support/test-services.js';
 
 let model: FakeOpenAiServer;
 let dataDir: string;
@@ -23,13 +23,7 @@ afterAll(async () => {
 beforeEach(async () => {
   model.reset();
   dataDir = await mkdtemp(path.join(tmpdir(), 'zhiji-http-'));
-  const environment = {
-    STORAGE: 'local',
-    DATA_DIR: dataDir,
-    OPENAI_BASE_URL: model.baseUrl,
-    OPENAI_API_KEY: model.apiKey,
-    LLM_MODEL: 'test-model',
-  };
+  const environment = localEnvironment(model, dataDir);
   const overrides = { logger: recordingLogger().logger };
   chat = createFunctionHandler(chatEndpoint, { environment, overrides });
   history = createFunctionHandler(historyEndpoint, { environment, overrides });

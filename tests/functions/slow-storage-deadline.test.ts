@@ -6,7 +6,7 @@ import { chatEndpoint } from '../../shared/endpoints/chat-endpoint.js';
 import { createFunctionHandler } from '../../shared/runtime/create-function-handler.js';
 import type { SessionStore } from '../../shared/storage/session-store.js';
 import { type FakeOpenAiServer, startFakeOpenAiServer } from '../fakes/fake-openai-server.js';
-import { recordingLogger } from '../support/test-services.js';
+import { localEnvironment, recordingLogger } from '../support/test-services.js';
 
 const DEADLINE_MS = 1_500;
 const LATENESS_MS = 700;
@@ -26,16 +26,11 @@ beforeEach(async () => {
 });
 
 function chatWith(overrides: { store?: SessionStore } = {}) {
-  const environment = {
-    STORAGE: 'local',
-    DATA_DIR: dataDir,
-    OPENAI_BASE_URL: model.baseUrl,
-    OPENAI_API_KEY: model.apiKey,
-    LLM_MODEL: 'test-model',
+  const environment = localEnvironment(model, dataDir, {
     CHAT_DEADLINE_MS: String(DEADLINE_MS),
     STORAGE_RESERVE_MS: '500',
     CLOUDBASE_TIMEOUT_MS: '500',
-  };
+  });
   return createFunctionHandler(chatEndpoint, {
     environment,
     overrides: { logger: recordingLogger().logger, ...overrides },

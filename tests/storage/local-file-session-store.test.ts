@@ -291,16 +291,6 @@ describe('local file session store', () => {
   });
 });
 
-function _summaryFields(userId: string, sessionId: string, createdAt: string, updatedAt: string) {
-  return {
-    schema_version: 1,
-    user_id: userId,
-    session_id: sessionId,
-    created_at: createdAt,
-    updated_at: updatedAt,
-  };
-}
-
 function _summaryOf(session: SessionDocument) {
   const { messages: _messages, ...summary } = session;
   return summary;

@@ -39,6 +39,22 @@ export async function startTestServices(): Promise<TestServices> {
   };
 }
 
+/** Environment for the functions with the local file adapter in `dataDir` and the fake model. */
+export function localEnvironment(
+  model: FakeOpenAiServer,
+  dataDir: string,
+  extra: Record<string, string> = {},
+): Environment {
+  return {
+    STORAGE: 'local',
+    DATA_DIR: dataDir,
+    OPENAI_BASE_URL: model.baseUrl,
+    OPENAI_API_KEY: model.apiKey,
+    LLM_MODEL: 'test-model',
+    ...extra,
+  };
+}
+
 /** A logger that keeps its lines, so tests can check what would reach the log console. */
 export function recordingLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
