@@ -29,6 +29,11 @@ export interface CloudbaseDatabase {
   command: {
     push(value: { each: unknown[] }): unknown;
     inc(amount: number): unknown;
+    remove(): unknown;
+    neq(value: unknown): unknown;
+    in(values: unknown[]): unknown;
+    lt(value: unknown): unknown;
+    elemMatch(condition: Row): unknown;
     project: { slice(count: number): unknown };
   };
 }
@@ -43,9 +48,11 @@ function loadSdk(): Promise<NodeSdk> {
   return sdkPromise;
 }
 
-export async function openCloudbaseDatabase(config: CloudbaseConfig): Promise<CloudbaseDatabase> {
-  const sdk = await loadSdk();
-  const app = sdk.init({
+/** Where and as whom the SDK connects; the database's settings without its collection. */
+export type CloudbaseConnection = Omit<CloudbaseConfig, 'collection'>;
+
+function initApp(sdk: NodeSdk, config: CloudbaseConnection): ReturnType<NodeSdk['init']> {
+  return sdk.init({
     // On the platform the SDK resolves the current environment per request from the invocation context.
     env: config.envId ?? sdk.SYMBOL_CURRENT_ENV,
     timeout: config.timeoutMs,
@@ -54,7 +61,42 @@ export async function openCloudbaseDatabase(config: CloudbaseConfig): Promise<Cl
       ? {}
       : { secretId: config.secretId, secretKey: config.secretKey }),
   });
-  return app.database() as unknown as CloudbaseDatabase;
+}
+
+export async function openCloudbaseDatabase(config: CloudbaseConfig): Promise<CloudbaseDatabase> {
+  const sdk = await loadSdk();
+  return initApp(sdk, config).database() as unknown as CloudbaseDatabase;
+}
+
+const weChatApps = new WeakMap<CloudbaseConnection, ReturnType<NodeSdk['init']>>();
+
+/**
+ * One WeChat open-API call ("云调用") the way wx-server-sdk's `cloud.openapi.*` makes it: the SDK's
+ * `callCompatibleWxOpenApi`, a multipart POST with `action=wx.openApi`, `apiName` and `requestData` (a
+ * protobuf CommApiData), answered with a protobuf CommOpenApiResp, returned here undecoded.
+ * WeChat authorises the call by the invocation's WX_API_TOKEN, which the SDK reads from process.env
+ * only when WX_CONTEXT_KEYS lists it, as the platform does for a call from the mini-program.
+ * Rejects with the SDK's error (its `code` is a CloudBase code or an HTTP status) on any failure.
+ */
+export async function callWeChatOpenApi(
+  config: CloudbaseConnection,
+  apiName: string,
+  requestData: Buffer,
+  options: { timeoutMs?: number } = {},
+): Promise<Buffer> {
+  const sdk = await loadSdk();
+  let app = weChatApps.get(config);
+  if (app === undefined) {
+    app = initApp(sdk, config);
+    weChatApps.set(config, app);
+  }
+  const reply: unknown = await app.callCompatibleWxOpenApi(
+    { apiName, requestData },
+    options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs },
+  );
+  // A JSON error reply is thrown by the SDK; anything else that is not bytes is not an answer.
+  if (!Buffer.isBuffer(reply)) throw new Error('wx.openApi reply is not binary');
+  return reply;
 }
 
 /**

@@ -3,6 +3,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { type ActionResult, EmulatorDatabase } from './cloudbase-emulator-store.js';
 import { EmulatorError } from './cloudbase-emulator-values.js';
+import {
+  createWeChatOpenApiFake,
+  isMultipartRequest,
+  type WeChatOpenApiFake,
+} from './cloudbase-emulator-wx-openapi.js';
 import { readRequestBody } from './read-request-body.js';
 
 /**
@@ -61,6 +66,8 @@ export interface CloudbaseEmulator {
   createCollection(name: string): void;
   /** Deep copies in natural (insertion) order, Dates as Date; `[]` for a missing collection. */
   documents(collection: string): Record<string, unknown>[];
+  /** The WeChat open API behind `wx.openApi` (multipart) requests: verdict rules, faults, requests. */
+  readonly weChat: WeChatOpenApiFake;
   /** Drops all collections, open transactions, faults and counters. */
   reset(): void;
   close(): Promise<void>;
@@ -106,6 +113,7 @@ export async function startCloudbaseEmulator(
   let faults: PendingFault[] = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
+  const weChat = createWeChatOpenApiFake({ envId });
 
   const later = (delayMs: number | undefined, task: () => void): void => {
     if (!delayMs || delayMs <= 0) {
@@ -144,6 +152,10 @@ export async function startCloudbaseEmulator(
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    if (isMultipartRequest(request)) {
+      records.push({ action: await weChat.handle(request, response), collection: undefined });
+      return;
+    }
     const text = await readRequestBody(request);
     const body = request.method === 'POST' ? parseBody(text) : undefined;
     if (!body) {
@@ -220,7 +232,9 @@ export async function startCloudbaseEmulator(
       database.createCollection(name);
     },
     documents: (name) => database.snapshot(name),
+    weChat,
     reset: () => {
+      weChat.reset();
       database.clear();
       faults = [];
       records = [];
@@ -229,6 +243,7 @@ export async function startCloudbaseEmulator(
       new Promise<void>((resolve, reject) => {
         for (const timer of timers) clearTimeout(timer);
         timers.clear();
+        weChat.close();
         if (!server.listening) {
           resolve();
           return;

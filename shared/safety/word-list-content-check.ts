@@ -1,0 +1,105 @@
+/**
+ * ContentCheck over a local word list (`prompt/blocked-words.json`): works off the platform and when
+ * WeChat cannot be reached, and catches the plainest cases at no cost. It is a complement to WeChat's
+ * check, not a substitute: a list catches words, not meaning.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import * as z from 'zod/mini';
+import { AppError } from '../errors/app-error.js';
+import type { ContentCheck, ContentCheckResult, ContentVerdict } from './content-check.js';
+
+export const BLOCKED_WORDS_FILE = 'blocked-words.json';
+
+export const blockedWordListSchema = z.object({
+  _comment: z.optional(z.string()),
+  version: z.literal(1),
+  groups: z.array(
+    z.object({
+      verdict: z.enum(['risky', 'review']),
+      label: z.number().check(z.int()),
+      note: z.optional(z.string()),
+      words: z.array(z.string().check(z.minLength(1))),
+    }),
+  ),
+});
+
+export type BlockedWordList = z.infer<typeof blockedWordListSchema>;
+
+interface CompiledWord {
+  verdict: Exclude<ContentVerdict, 'pass'>;
+  label: number;
+  matches(text: NormalisedText): boolean;
+}
+
+interface NormalisedText {
+  /** Separators removed: "毒 品" and "毒.品" read as "毒品". */
+  joined: string;
+  /** Separators as single spaces, so Latin words can be matched as whole words. */
+  spaced: string;
+}
+
+const SEPARATORS = /[\p{P}\p{S}\p{Z}\p{C}\s]+/gu;
+const LATIN_WORD = /^[a-z0-9]+$/;
+
+/** Full-width to half-width and other compatibility forms (NFKC), then lower case. */
+export function normaliseForMatching(text: string): NormalisedText {
+  const folded = text.normalize('NFKC').toLowerCase();
+  return { joined: folded.replace(SEPARATORS, ''), spaced: folded.replace(SEPARATORS, ' ') };
+}
+
+export function createWordListContentCheck(list: BlockedWordList): ContentCheck {
+  const words = list.groups.flatMap((group) =>
+    group.words
+      .map((word) => normaliseForMatching(word).joined)
+      .filter((word) => word !== '')
+      .map((word): CompiledWord => ({ verdict: group.verdict, label: group.label, matches: matcher(word) })),
+  );
+  return {
+    name: 'wordlist',
+    async check(input): Promise<ContentCheckResult> {
+      const text = normaliseForMatching(input.content);
+      let review: CompiledWord | undefined;
+      for (const word of words) {
+        if (!word.matches(text)) continue;
+        if (word.verdict === 'risky') return { verdict: 'risky', label: word.label };
+        review ??= word;
+      }
+      return review === undefined ? { verdict: 'pass' } : { verdict: 'review', label: review.label };
+    },
+  };
+}
+
+/**
+ * Chinese words match anywhere. A word of Latin letters must not touch another Latin letter, or
+ * "sniggering" would match a slur inside it; it is looked for both with separators removed ("n i g…")
+ * and kept ("you n…"), since removing them also glues neighbouring words together.
+ */
+function matcher(word: string): (text: NormalisedText) => boolean {
+  if (!LATIN_WORD.test(word)) return (text) => text.joined.includes(word);
+  const pattern = new RegExp(`(?<![a-z0-9])${word}(?![a-z0-9])`);
+  return (text) => pattern.test(text.joined) || pattern.test(text.spaced);
+}
+
+/** Reads and checks the list; a broken file is a configuration error, named, as for the prompt files. */
+export function loadWordListContentCheck(promptDir: string): ContentCheck {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path.join(promptDir, BLOCKED_WORDS_FILE), 'utf8'));
+  } catch (error) {
+    throw listError('cannot be read as JSON', error);
+  }
+  const parsed = blockedWordListSchema.safeParse(json);
+  if (!parsed.success) throw listError('does not match the word list schema', parsed.error);
+  return createWordListContentCheck(parsed.data);
+}
+
+function listError(problem: string, cause: unknown): AppError {
+  return new AppError(
+    'CONFIG_INVALID',
+    `服务配置有误，请联系管理员。(Word list ${BLOCKED_WORDS_FILE} ${problem})`,
+    {
+      cause,
+    },
+  );
+}
