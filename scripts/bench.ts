@@ -148,7 +148,7 @@ async function measureWarmTurns(
     newSession.push(await turn('bench_user', `new_${index}`));
   const newSessionTrips = services.emulator.requests().length / warmTurns;
 
-  // Sessions of 198 stored messages, written straight through the store (one write each), so the
+  // Sessions of 198 stored messages, written straight through the store (one turn each), so the
   // measured turn makes the 199th and 200th message.
   const store = createSessionStore(loadConfig(environment));
   const now = new Date().toISOString();
@@ -165,12 +165,23 @@ async function measureWarmTurns(
       : { emotion: 'caring', emotion_source: 'model' as const }),
   }));
   for (let index = 0; index < longSessions; index += 1) {
-    await store.appendTurn({
-      key: { userId: 'bench_long', sessionId: `long_${index}` },
+    const key = { userId: 'bench_long', sessionId: `long_${index}` };
+    const [question, reply] = storedMessages.slice(196);
+    if (question === undefined || reply === undefined) throw new Error('bench seed too short');
+    const attemptId = 'bench_attempt';
+    await store.beginTurn({
+      key,
       seedMessages: storedMessages.slice(0, 196),
-      messages: storedMessages.slice(196),
+      question: { ...question, status: 'pending', client_msg_id: question.message_id, attempt_id: attemptId },
       now,
       sessionExisted: false,
+    });
+    await store.finishTurn({
+      key,
+      messageId: question.message_id,
+      attemptId,
+      outcome: { status: 'complete', reply: { ...reply, reply_to: question.message_id } },
+      now,
     });
   }
   const longSession: number[] = [];

@@ -7,18 +7,11 @@ import { completeWithDeadline } from '../model/complete-with-deadline.js';
 import { modelError } from '../model/model-errors.js';
 import { buildModelMessages } from '../prompt/build-model-messages.js';
 import type { PromptAssets } from '../prompt/load-prompt-assets.js';
-import { withinDeadline } from '../runtime/within-deadline.js';
 import type { StoredMessage } from '../storage/session-document.js';
-import type { SessionStore } from '../storage/session-store.js';
+import type { SessionStore, StoredTurn, TurnOutcome } from '../storage/session-store.js';
+import { withStorageRetry } from '../storage/with-storage-retry.js';
 import type { ChatRequest } from './parse-chat-request.js';
-
-function storageTimeout(): AppError {
-  // The write may still land after we stop waiting, so the message does not claim it was lost.
-  return new AppError(
-    'STORAGE_UNAVAILABLE',
-    '保存对话超时了，请稍后刷新看看，再决定是否重发。(Storage did not answer in time)',
-  );
-}
+import { resumeTurn } from './resume-turn.js';
 
 export interface ChatDependencies {
   store: SessionStore;
@@ -37,31 +30,41 @@ export interface ChatReply {
   emotion: string;
   timestamp: string;
   session_id: string;
+  /** The stored user message this reply answers, and the id the client sent with it (or the server's). */
+  user_message_id: string;
+  client_msg_id: string;
 }
 
+/** A turn left pending this long after its attempt started belongs to a function that has ended. */
+const abandonAfterExtraMs = 10_000;
+
 /**
- * One chat turn: read the session, ask the model within the deadline, store the user's message with the
- * reply (or, when the model fails, the user's message marked failed, so no words are lost), and answer.
+ * One chat turn. The user's message is stored first, as `pending`, so no word is lost whatever happens
+ * next; then the model is asked within the deadline; then the reply is stored (or the message is marked
+ * failed, and a retry of it may complete it). A send the session already holds (same `client_msg_id`)
+ * gets the stored reply instead of a second model call.
  */
 export async function handleChat(
   request: ChatRequest & { userId: string },
   dependencies: ChatDependencies,
 ): Promise<ChatReply> {
   const { store, limits, clock, ids, logger } = dependencies;
-  const startedAt = clock().getTime();
+  // Deadlines run on the process's monotonic timer: the injected clock only dates what is stored (tests
+  // step it by hand), and a wall clock may jump.
+  const now = () => performance.now();
+  const startedAt = now();
   const key = { userId: request.userId, sessionId: request.sessionId };
-
   const turnDeadlineAt = startedAt + limits.chatDeadlineMs;
   const modelDeadlineAt = turnDeadlineAt - limits.storageReserveMs;
-  // Storage calls race the turn's clock too: the SDK's own timeout is an idle-socket timeout, so a
-  // database answering slowly, byte by byte, would otherwise carry the turn past the function timeout.
-  const existing = await withinDeadline(
-    store.getSession(key, { recentMessages: limits.contextMaxMessages }),
-    modelDeadlineAt - clock().getTime(),
-    storageTimeout,
-  );
+  const storage = <T>(operation: () => Promise<T>, deadlineAt = modelDeadlineAt) =>
+    withStorageRetry(operation, {
+      deadlineAt,
+      now,
+      onRetry: (attempt, error) => logger.warn('storage.retry', { attempt, cause: describeCause(error) }),
+    });
+
+  const existing = await storage(() => store.getSession(key, { recentMessages: limits.contextMaxMessages }));
   const storedCount = existing?.message_count ?? 0;
-  const stored = existing?.messages ?? [];
   if (storedCount + 2 > limits.maxSessionMessages) {
     throw new AppError('SESSION_FULL', '这个对话已经很长了，开始一个新的对话继续聊吧。(Session is full)', {
       retryable: false,
@@ -78,82 +81,123 @@ export async function handleChat(
           content: item.content,
           timestamp: item.timestamp ?? receivedAt,
         }));
-  const userMessage: StoredMessage = {
-    message_id: ids(),
+  const messageId = ids();
+  const attemptId = ids();
+  let question: StoredMessage = {
+    message_id: messageId,
     role: 'user',
     content: request.message,
     timestamp: request.timestamp ?? receivedAt,
+    status: 'pending',
+    client_msg_id: request.clientMsgId ?? messageId,
+    attempt_id: attemptId,
+    attempt_at: receivedAt,
+    attempts: 1,
+  };
+  const begun = await storage(() =>
+    store.beginTurn({ key, seedMessages, question, now: receivedAt, sessionExisted: existing !== undefined }),
+  );
+  if (!begun.started) {
+    const resumed = await resumeTurn(begun.existing, {
+      store,
+      key,
+      message: request.message,
+      attemptId,
+      abandonedBefore: clock().getTime() - limits.chatDeadlineMs - abandonAfterExtraMs,
+      waitUntil: modelDeadlineAt,
+      now,
+      timestamp: () => clock().toISOString(),
+      storage,
+    });
+    if (resumed.kind === 'replay') {
+      logger.info('chat.replayed', { duration_ms: now() - startedAt });
+      return toReply(resumed.turn, request.sessionId);
+    }
+    question = resumed.question;
+    logger.info('chat.retried', { attempts: (question.attempts ?? 1) + 1 });
+  }
+
+  const finish = async (outcome: TurnOutcome) => {
+    const finished = await storage(
+      () =>
+        store.finishTurn({
+          key,
+          messageId: question.message_id,
+          attemptId: question.attempt_id ?? attemptId,
+          outcome,
+          now: clock().toISOString(),
+        }),
+      turnDeadlineAt,
+    );
+    if (!finished) {
+      // Only a newer attempt takes a turn over (this one ran past the deadline); its result stands.
+      throw new AppError('IDEMPOTENCY_IN_PROGRESS', '这条消息已在另一次发送中处理，请刷新看看。(Superseded)');
+    }
   };
 
   const modelMessages = buildModelMessages({
     systemPrompt: dependencies.prompt.systemPrompt,
-    history: storedCount > 0 ? stored : seedMessages,
-    newMessage: request.message,
+    history: storedCount > 0 ? (existing?.messages ?? []) : seedMessages,
+    newMessage: question.content,
     maxHistoryMessages: limits.contextMaxMessages,
   });
-  const append = (messages: StoredMessage[]) =>
-    withinDeadline(
-      store.appendTurn({
-        key,
-        seedMessages,
-        messages,
-        now: clock().toISOString(),
-        sessionExisted: existing !== undefined,
-      }),
-      turnDeadlineAt - clock().getTime(),
-      storageTimeout,
-    );
-
   let replyText: string;
   try {
     const reply = await completeWithDeadline(dependencies.model, modelMessages, {
       deadlineAt: modelDeadlineAt,
       maxAttempts: dependencies.modelRetry.maxAttempts,
       maxRetryWaitMs: dependencies.modelRetry.maxRetryWaitMs,
-      now: () => clock().getTime(),
+      now,
     });
     replyText = reply.text;
     logger.info('model.reply', {
       provider: dependencies.model.provider,
-      duration_ms: clock().getTime() - startedAt,
+      duration_ms: now() - startedAt,
       prompt_tokens: reply.usage?.promptTokens,
       completion_tokens: reply.usage?.completionTokens,
     });
   } catch (error) {
     const failure = error instanceof AppError ? error : modelError('LLM_UPSTREAM_ERROR', { cause: error });
     logger.warn('model.failed', { code: failure.code, cause: describeCause(failure) });
-    await append([{ ...userMessage, status: 'failed', error_code: failure.code }]);
+    await finish({ status: 'failed', errorCode: failure.code });
     throw failure;
   }
 
   const { content, emotion, emotionSource } = resolveReplyEmotion(replyText, dependencies.prompt.labelSet);
   if (content === '') {
     const emptyError = modelError('LLM_BAD_RESPONSE', { detail: 'only an emotion tag' });
-    await append([{ ...userMessage, status: 'failed', error_code: emptyError.code }]);
+    await finish({ status: 'failed', errorCode: emptyError.code });
     throw emptyError;
   }
-  const agentMessage: StoredMessage = {
+  const reply: StoredMessage = {
     message_id: ids(),
     role: 'agent',
     content,
     timestamp: clock().toISOString(),
     emotion,
     emotion_source: emotionSource,
+    reply_to: question.message_id,
   };
-  await append([{ ...userMessage, status: 'complete' }, agentMessage]);
+  await finish({ status: 'complete', reply });
   logger.info('chat.turn', {
     session_messages: storedCount + seedMessages.length + 2,
     message_chars: request.message.length,
     reply_chars: content.length,
     emotion,
     emotion_source: emotionSource,
-    duration_ms: clock().getTime() - startedAt,
+    duration_ms: now() - startedAt,
   });
+  return toReply({ question, reply }, request.sessionId);
+}
+
+function toReply(turn: StoredTurn & { reply: StoredMessage }, sessionId: string): ChatReply {
   return {
-    message_id: agentMessage.message_id,
-    content,
-    emotion,
-    timestamp: agentMessage.timestamp,
-    session_id: request.sessionId,
+    message_id: turn.reply.message_id,
+    content: turn.reply.content,
+    emotion: turn.reply.emotion ?? 'neutral',
+    timestamp: turn.reply.timestamp,
+    session_id: sessionId,
+    user_message_id: turn.question.message_id,
+    client_msg_id: turn.question.client_msg_id ?? turn.question.message_id,
   };
 }

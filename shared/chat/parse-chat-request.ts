@@ -8,6 +8,8 @@ export interface ChatRequest {
   sessionId: string;
   message: string;
   timestamp: string | undefined;
+  /** The client's id for this message, so a resend is recognised (idempotency key). */
+  clientMsgId: string | undefined;
   history: { role: 'user' | 'agent'; content: string; timestamp: string | undefined }[];
 }
 
@@ -16,6 +18,7 @@ const chatBodySchema = z.object({
   session_id: idField,
   message: z.string(),
   timestamp: z.optional(timestampField),
+  client_msg_id: z.optional(idField),
   history: z.optional(
     z.array(
       z.object({
@@ -29,7 +32,7 @@ const chatBodySchema = z.object({
 
 function codeForField(path: PropertyKey[]): ErrorCode {
   const top = path[0];
-  if (top === 'user_id' || top === 'session_id') return 'INVALID_ID';
+  if (top === 'user_id' || top === 'session_id' || top === 'client_msg_id') return 'INVALID_ID';
   if (top === 'timestamp' || (top === 'history' && path[2] === 'timestamp')) return 'INVALID_TIMESTAMP';
   return 'INVALID_INPUT';
 }
@@ -80,6 +83,7 @@ export function parseChatRequest(body: unknown, limits: Config['limits']): ChatR
     sessionId: data.session_id,
     message: data.message,
     timestamp: data.timestamp,
+    clientMsgId: data.client_msg_id,
     history: history.map((item) => ({ role: item.role, content: item.content, timestamp: item.timestamp })),
   };
 }

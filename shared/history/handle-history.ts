@@ -1,4 +1,4 @@
-import type { StoredMessage } from '../storage/session-document.js';
+import type { StoredMessage, TurnStatus } from '../storage/session-document.js';
 import type { SessionStore } from '../storage/session-store.js';
 import type { HistoryRequest } from './parse-history-request.js';
 
@@ -8,8 +8,15 @@ export interface HistoryMessage {
   content: string;
   timestamp: string;
   emotion?: string;
-  /** Only on a user message whose reply failed: the client can mark it and offer to send it again. */
-  status?: 'failed';
+  /**
+   * On user messages: the state of the turn. `failed` and `pending` let the client offer to send it again
+   * (with the same `client_msg_id`, which completes the turn instead of storing it twice).
+   */
+  status?: TurnStatus;
+  /** On user messages: the client's id for it. */
+  client_msg_id?: string;
+  /** On agent messages: the user message it answers. */
+  reply_to?: string;
 }
 
 export interface HistoryReply {
@@ -32,6 +39,9 @@ export async function handleHistory(
     sessionId: request.sessionId,
   });
   const all = session?.messages ?? [];
+  const answered = new Set(
+    all.flatMap((message) => (message.reply_to === undefined ? [] : [message.reply_to])),
+  );
   const end =
     request.before === undefined
       ? all.length
@@ -40,12 +50,12 @@ export async function handleHistory(
   const start = Math.max(0, upTo - request.limit);
   return {
     session_id: request.sessionId,
-    messages: all.slice(start, upTo).map(toHistoryMessage),
+    messages: all.slice(start, upTo).map((message) => toHistoryMessage(message, answered)),
     has_more: start > 0,
   };
 }
 
-function toHistoryMessage(message: StoredMessage): HistoryMessage {
+function toHistoryMessage(message: StoredMessage, answered: ReadonlySet<string>): HistoryMessage {
   const item: HistoryMessage = {
     message_id: message.message_id,
     role: message.role,
@@ -53,6 +63,11 @@ function toHistoryMessage(message: StoredMessage): HistoryMessage {
     timestamp: message.timestamp,
   };
   if (message.emotion !== undefined) item.emotion = message.emotion;
-  if (message.status === 'failed') item.status = 'failed';
+  if (message.role === 'user') {
+    // A stored reply settles the turn even when the status write after it was lost.
+    item.status = answered.has(message.message_id) ? 'complete' : (message.status ?? 'complete');
+    if (message.client_msg_id !== undefined) item.client_msg_id = message.client_msg_id;
+  }
+  if (message.reply_to !== undefined) item.reply_to = message.reply_to;
   return item;
 }

@@ -30,7 +30,8 @@ export async function completeWithDeadline(
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   let lastError: AppError | undefined;
   for (let attempt = 1; attempt <= options.maxAttempts; attempt += 1) {
-    const remaining = options.deadlineAt - options.now();
+    // Whole milliseconds: the openai SDK refuses a fractional timeout, and monotonic time has fractions.
+    const remaining = Math.floor(options.deadlineAt - options.now());
     if (remaining < (attempt === 1 ? 1 : MIN_USEFUL_ATTEMPT_MS)) break;
     try {
       return await attemptWithin(model, messages, remaining);

@@ -1,20 +1,21 @@
 import { createHash } from 'node:crypto';
 import type { CloudbaseDatabase } from '../cloudbase/cloudbase-sdk.js';
 import {
-  SESSION_SCHEMA_VERSION,
   type SessionDocument,
   type SessionKey,
   sessionDocumentSchema,
   sessionSummarySchema,
 } from './session-document.js';
-import type { AppendTurnInput, SessionStore } from './session-store.js';
+import type { BeginTurnInput, SessionStore } from './session-store.js';
+import { beginTurnIn, claimTurnIn, findTurnIn, finishTurnIn } from './session-turns.js';
 import { assertSessionKey, assertUserId, storageCall } from './storage-guards.js';
 
 /**
  * Sessions as documents of one CloudBase collection. The document id is derived from the owner and the
  * session id, and every query also filters on `user_id`, so a session can only be reached by its owner.
  * Appends use `$push`/`$inc` on the server, never a read-modify-write of the whole document, so
- * concurrent turns from several instances all land. A turn costs two round trips: one read, one write.
+ * concurrent turns from several instances all land. Every write is conditional (see `session-store.ts`); a
+ * turn costs four round trips: the read, the pending message, the reply, and the reply's status.
  */
 export function createCloudbaseSessionStore(settings: {
   database: () => Promise<CloudbaseDatabase>;
@@ -24,32 +25,27 @@ export function createCloudbaseSessionStore(settings: {
     return (await settings.database()).collection(settings.collection);
   }
 
-  async function appendToExisting(input: AppendTurnInput): Promise<boolean> {
-    const database = await settings.database();
-    const result = await database
-      .collection(settings.collection)
-      .where({ _id: documentId(input.key), user_id: input.key.userId })
-      .update({
-        messages: database.command.push({ each: [...input.messages] }),
-        message_count: database.command.inc(input.messages.length),
-        updated_at: input.now,
-      });
+  function ownedBy(key: SessionKey): Record<string, unknown> {
+    return { _id: documentId(key), user_id: key.userId };
+  }
+
+  async function readWhole(key: SessionKey): Promise<SessionDocument | undefined> {
+    const result = await (await sessions()).where(ownedBy(key)).limit(1).get();
+    const row = result.data[0];
+    return row === undefined ? undefined : sessionDocumentSchema.parse(row);
+  }
+
+  /** One conditional update; true when it changed the document. */
+  async function updateWhere(condition: Record<string, unknown>, data: Record<string, unknown>) {
+    const result = await (await sessions()).where(condition).update(data);
     return (result.updated ?? 0) > 0;
   }
 
-  async function createWithTurn(input: AppendTurnInput): Promise<boolean> {
-    const messages = [...input.seedMessages, ...input.messages];
-    const document: SessionDocument = {
-      schema_version: SESSION_SCHEMA_VERSION,
-      user_id: input.key.userId,
-      session_id: input.key.sessionId,
-      created_at: input.now,
-      updated_at: input.now,
-      message_count: messages.length,
-      messages,
-    };
+  async function create(input: BeginTurnInput): Promise<boolean> {
+    const created = beginTurnIn(undefined, input).change;
+    if (created === undefined) return false;
     try {
-      await (await sessions()).add({ _id: documentId(input.key), ...document });
+      await (await sessions()).add({ _id: documentId(input.key), ...created.document });
       return true;
     } catch (error) {
       // Another turn created the session first: this turn is appended to it instead.
@@ -58,14 +54,46 @@ export function createCloudbaseSessionStore(settings: {
     }
   }
 
+  async function append(input: BeginTurnInput): Promise<boolean> {
+    const { command } = await settings.database();
+    const clientId = input.question.client_msg_id;
+    return updateWhere(
+      // On an array field, `neq` holds when no element has the value: the append and the duplicate
+      // check are one atomic step, so two sends of one message can never both be stored.
+      clientId === undefined
+        ? ownedBy(input.key)
+        : { ...ownedBy(input.key), 'messages.client_msg_id': command.neq(clientId) },
+      {
+        messages: command.push({ each: [input.question] }),
+        message_count: command.inc(1),
+        updated_at: input.now,
+      },
+    );
+  }
+
+  /** Sets fields of the one user message matching `match`, through the positional `messages.$`. */
+  async function setQuestionFields(
+    key: SessionKey,
+    match: Record<string, unknown>,
+    fields: Record<string, unknown>,
+    now: string,
+  ): Promise<boolean> {
+    const { command } = await settings.database();
+    const positional = Object.fromEntries(
+      Object.entries(fields).map(([field, value]) => [`messages.$.${field}`, value]),
+    );
+    return updateWhere(
+      { ...ownedBy(key), messages: command.elemMatch({ role: 'user', ...match }) },
+      { ...positional, updated_at: now },
+    );
+  }
+
   return {
     async getSession(key, options = {}) {
       assertSessionKey(key);
       return storageCall(async () => {
         const database = await settings.database();
-        let query = database
-          .collection(settings.collection)
-          .where({ _id: documentId(key), user_id: key.userId });
+        let query = database.collection(settings.collection).where(ownedBy(key));
         if (options.recentMessages !== undefined) {
           query = query.field({ messages: database.command.project.slice(-options.recentMessages) });
         }
@@ -76,16 +104,94 @@ export function createCloudbaseSessionStore(settings: {
       });
     },
 
-    async appendTurn(input) {
+    async beginTurn(input) {
       assertSessionKey(input.key);
-      await storageCall(async () => {
-        // Either path can lose a race (created meanwhile, or deleted meanwhile); a few alternations settle it.
-        let tryCreateFirst = !input.sessionExisted;
-        for (let attempt = 0; attempt < 3; attempt += 1) {
-          if (tryCreateFirst ? await createWithTurn(input) : await appendToExisting(input)) return;
-          tryCreateFirst = !tryCreateFirst;
+      return storageCall(async () => {
+        let sessionExists = input.sessionExisted;
+        // A lost race (created or deleted meanwhile) is settled by reading what is there now.
+        for (let attempt = 0; attempt < 4; attempt += 1) {
+          if (sessionExists ? await append(input) : await create(input)) return { started: true };
+          const document = await readWhole(input.key);
+          const { change, result } = beginTurnIn(document, input);
+          if (change === undefined) return result;
+          sessionExists = document !== undefined;
         }
         throw new Error('session write did not settle');
+      });
+    },
+
+    async findTurn(key, clientMessageId) {
+      assertSessionKey(key);
+      return storageCall(async () => {
+        const document = await readWhole(key);
+        return (
+          document && findTurnIn(document.messages, (message) => message.client_msg_id === clientMessageId)
+        );
+      });
+    },
+
+    async claimTurn(input) {
+      assertSessionKey(input.key);
+      return storageCall(async () => {
+        const { command } = await settings.database();
+        const claimed = await setQuestionFields(
+          input.key,
+          {
+            message_id: input.messageId,
+            attempt_id: input.previousAttemptId,
+            status: command.in(['pending', 'failed']),
+          },
+          {
+            status: 'pending',
+            attempt_id: input.attemptId,
+            attempt_at: input.now,
+            attempts: command.inc(1),
+            error_code: command.remove(),
+          },
+          input.now,
+        );
+        if (claimed) return true;
+        const outcome = claimTurnIn(await readWhole(input.key), input);
+        return outcome.change === undefined && outcome.claimed;
+      });
+    },
+
+    async finishTurn(input) {
+      assertSessionKey(input.key);
+      return storageCall(async () => {
+        const { command } = await settings.database();
+        const owner = { message_id: input.messageId, attempt_id: input.attemptId };
+        const { outcome } = input;
+        const landed =
+          outcome.status === 'complete'
+            ? await updateWhere(
+                {
+                  ...ownedBy(input.key),
+                  messages: command.elemMatch({ role: 'user', ...owner, status: 'pending' }),
+                  'messages.reply_to': command.neq(input.messageId),
+                },
+                {
+                  messages: command.push({ each: [outcome.reply] }),
+                  message_count: command.inc(1),
+                  updated_at: input.now,
+                },
+              )
+            : await setQuestionFields(
+                input.key,
+                { ...owner, status: 'pending' },
+                { status: outcome.status, error_code: outcome.errorCode },
+                input.now,
+              );
+        if (!landed) {
+          const settled = finishTurnIn(await readWhole(input.key), input);
+          if (settled.change !== undefined || !settled.finished) return false;
+        }
+        if (outcome.status === 'complete') {
+          // The stored reply already settles the turn; the status only makes the record read plainly,
+          // so losing this second write costs nothing.
+          await setQuestionFields(input.key, owner, { status: 'complete' }, input.now).catch(() => false);
+        }
+        return true;
       });
     },
 

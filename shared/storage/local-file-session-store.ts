@@ -10,7 +10,8 @@ import {
   type SessionKey,
   sessionDocumentSchema,
 } from './session-document.js';
-import type { AppendTurnInput, SessionStore } from './session-store.js';
+import type { SessionStore } from './session-store.js';
+import { beginTurnIn, claimTurnIn, findTurnIn, finishTurnIn } from './session-turns.js';
 import { assertSessionKey, assertUserId, storageCall } from './storage-guards.js';
 import { writeFileAtomically } from './write-file-atomically.js';
 
@@ -96,37 +97,72 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
     cachedIndex = { inode: info.ino, size: info.size, modifiedMs: info.mtimeMs, index };
   }
 
+  /**
+   * Read, change and write one session file under its lock. Writes are whole-file renames, so a reader
+   * or a killed writer never sees half a file.
+   */
+  async function updateSession<T>(
+    key: SessionKey,
+    now: string,
+    decide: (document: SessionDocument | undefined) => {
+      change: { document: SessionDocument } | undefined;
+      value: T;
+    },
+  ): Promise<T> {
+    const filePath = sessionPath(key);
+    return storageCall(async () => {
+      mkdirSync(path.dirname(filePath), { recursive: true, mode: 0o700 });
+      const { value, createdAt } = await withFileLock(`${filePath}.lock`, () => {
+        const existing = readSession(filePath, key, { validate: false });
+        const { change, value } = decide(existing);
+        if (change !== undefined)
+          writeFileAtomically(filePath, `${JSON.stringify(change.document, null, 1)}\n`);
+        return { value, createdAt: change?.document.created_at ?? existing?.created_at };
+      });
+      // Checked on every write, not only on creation, so a session left out of the index (a crash
+      // between the two writes) is added on its next turn; with the index cached, this is one stat.
+      if (createdAt === undefined || readIndex().sessions[`${key.userId}/${key.sessionId}`] !== undefined) {
+        return value;
+      }
+      await withFileLock(`${indexPath}.lock`, () => addToIndex(key, createdAt ?? now));
+      return value;
+    });
+  }
+
   return {
     async getSession(key, options = {}) {
       const filePath = sessionPath(key);
       return storageCall(async () => readSession(filePath, key, { recentMessages: options.recentMessages }));
     },
 
-    async appendTurn(input: AppendTurnInput) {
-      const filePath = sessionPath(input.key);
-      await storageCall(async () => {
-        mkdirSync(path.dirname(filePath), { recursive: true, mode: 0o700 });
-        const createdAt = await withFileLock(`${filePath}.lock`, () => {
-          const existing = readSession(filePath, input.key, { validate: false });
-          const messages = existing
-            ? [...existing.messages, ...input.messages]
-            : [...input.seedMessages, ...input.messages];
-          const document: SessionDocument = {
-            schema_version: SESSION_SCHEMA_VERSION,
-            user_id: input.key.userId,
-            session_id: input.key.sessionId,
-            created_at: existing?.created_at ?? input.now,
-            updated_at: input.now,
-            message_count: messages.length,
-            messages,
-          };
-          writeFileAtomically(filePath, `${JSON.stringify(document, null, 1)}\n`);
-          return document.created_at;
-        });
-        // Checked on every turn, not only on creation, so a session left out of the index (a crash
-        // between the two writes) is added on its next turn; with the index cached, this is one stat.
-        if (readIndex().sessions[`${input.key.userId}/${input.key.sessionId}`] !== undefined) return;
-        await withFileLock(`${indexPath}.lock`, () => addToIndex(input.key, createdAt));
+    async beginTurn(input) {
+      return updateSession(input.key, input.now, (document) => {
+        const { change, result } = beginTurnIn(document, input);
+        return { change, value: result };
+      });
+    },
+
+    async findTurn(key, clientMessageId) {
+      const filePath = sessionPath(key);
+      return storageCall(async () => {
+        const document = readSession(filePath, key);
+        return (
+          document && findTurnIn(document.messages, (message) => message.client_msg_id === clientMessageId)
+        );
+      });
+    },
+
+    async claimTurn(input) {
+      return updateSession(input.key, input.now, (document) => {
+        const { change, claimed } = claimTurnIn(document, input);
+        return { change, value: claimed };
+      });
+    },
+
+    async finishTurn(input) {
+      return updateSession(input.key, input.now, (document) => {
+        const { change, finished } = finishTurnIn(document, input);
+        return { change, value: finished };
       });
     },
 

@@ -6,6 +6,9 @@ export const SESSION_SCHEMA_VERSION = 1;
 /** Ids become file names and database keys, so they are restricted to characters that are safe in both. */
 export const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
+export const turnStatusSchema = z.enum(['pending', 'complete', 'failed', 'blocked']);
+export type TurnStatus = z.infer<typeof turnStatusSchema>;
+
 export const storedMessageSchema = z.object({
   message_id: z.string().check(z.minLength(1)),
   role: z.enum(['user', 'agent']),
@@ -15,10 +18,25 @@ export const storedMessageSchema = z.object({
   emotion: z.optional(z.string()),
   /** Only on agent messages: whether the label came from the model's tag or the local classifier. */
   emotion_source: z.optional(z.enum(['model', 'classifier'])),
-  /** `complete` once answered; `failed` when the model call for this user message failed. */
-  status: z.optional(z.enum(['complete', 'failed'])),
+  /**
+   * Only on user messages: the state of the turn it opened. `pending` while its reply is being made,
+   * `complete` once answered, `failed` when the model could not answer (a retry may still complete it),
+   * `blocked` when content security stopped it. A stored reply (`reply_to`) marks a turn complete even if
+   * the status write after it was lost.
+   */
+  status: z.optional(turnStatusSchema),
   /** Why a user message was not answered, as an error code. */
   error_code: z.optional(z.string()),
+  /** Only on user messages: the client's id for the message (or the server's when it sent none). */
+  client_msg_id: z.optional(z.string()),
+  /** Only on user messages: the id of the attempt that owns the turn now, so only it can finish it. */
+  attempt_id: z.optional(z.string()),
+  /** Only on user messages: when that attempt started, to tell a running turn from an abandoned one. */
+  attempt_at: z.optional(z.string()),
+  /** Only on user messages: how many attempts the turn has had. */
+  attempts: z.optional(z.number()),
+  /** Only on agent messages: the user message this reply answers. */
+  reply_to: z.optional(z.string()),
 });
 
 export type StoredMessage = z.infer<typeof storedMessageSchema>;

@@ -1,14 +1,20 @@
 import type { SessionDocument, SessionKey, SessionSummary, StoredMessage } from './session-document.js';
 
-export interface AppendTurnInput {
+/** A user message and, once the turn is complete, its reply. */
+export interface StoredTurn {
+  question: StoredMessage;
+  reply: StoredMessage | undefined;
+}
+
+export interface BeginTurnInput {
   key: SessionKey;
   /**
    * Messages to store when the session does not exist yet (the client's validated history). Ignored when
-   * the session already has messages: the stored copy wins.
+   * the session already exists: the stored copy wins.
    */
   seedMessages: readonly StoredMessage[];
-  /** The new messages of this turn, in order: the user's message, then the reply when there is one. */
-  messages: readonly StoredMessage[];
+  /** The user's message, `status: 'pending'`, with its `client_msg_id`, `attempt_id` and `attempt_at`. */
+  question: StoredMessage;
   /** The server time of the write, ISO 8601. */
   now: string;
   /**
@@ -18,9 +24,37 @@ export interface AppendTurnInput {
   sessionExisted: boolean;
 }
 
+export type BeginTurnResult = { started: true } | { started: false; existing: StoredTurn };
+
+export interface ClaimTurnInput {
+  key: SessionKey;
+  messageId: string;
+  /** The attempt the caller saw own the turn; the claim fails if another attempt took it meanwhile. */
+  previousAttemptId: string;
+  attemptId: string;
+  now: string;
+}
+
+export type TurnOutcome =
+  | { status: 'complete'; reply: StoredMessage }
+  | { status: 'failed' | 'blocked'; errorCode: string };
+
+export interface FinishTurnInput {
+  key: SessionKey;
+  messageId: string;
+  attemptId: string;
+  outcome: TurnOutcome;
+  now: string;
+}
+
 /**
  * The storage port. Every call takes the owner's id: there is no way to name a session without its owner,
  * so no call can reach another user's session.
+ *
+ * A turn is written in two steps, so the user's words are stored before the model is asked: `beginTurn`
+ * appends the message as `pending`, `finishTurn` appends the reply (or marks the message failed or
+ * blocked). Every write is conditional and safe to repeat: a call that timed out after it landed, sent
+ * again, reports the same result and stores nothing twice.
  */
 export interface SessionStore {
   /**
@@ -30,10 +64,23 @@ export interface SessionStore {
    */
   getSession(key: SessionKey, options?: { recentMessages?: number }): Promise<SessionDocument | undefined>;
   /**
-   * Appends the turn atomically: concurrent appends to one session all land, each turn's messages stay
-   * together and in order. Creates the session (seeded) when it does not exist.
+   * Appends the pending user message unless the session already holds a message with its
+   * `client_msg_id`; then returns that turn instead. Creates the session (seeded) when it does not exist.
    */
-  appendTurn(input: AppendTurnInput): Promise<void>;
+  beginTurn(input: BeginTurnInput): Promise<BeginTurnResult>;
+  /** The turn opened by the message with this `client_msg_id`, if the session holds it. */
+  findTurn(key: SessionKey, clientMessageId: string): Promise<StoredTurn | undefined>;
+  /**
+   * Hands a failed or abandoned turn to a new attempt: true when `attemptId` now owns it, false when the
+   * turn is complete or another attempt owns it.
+   */
+  claimTurn(input: ClaimTurnInput): Promise<boolean>;
+  /**
+   * Stores the turn's outcome if `attemptId` still owns the turn and it has no reply yet: true when the
+   * outcome is stored (now or by an earlier call with the same input), false when another attempt owns
+   * or finished the turn.
+   */
+  finishTurn(input: FinishTurnInput): Promise<boolean>;
   /** The user's sessions, most recently updated first. */
   listSessions(userId: string, options?: { limit?: number }): Promise<SessionSummary[]>;
   /** Releases connections and timers; the local server calls it on shutdown. */

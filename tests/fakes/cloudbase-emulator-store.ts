@@ -254,7 +254,7 @@ export class EmulatorDatabase {
     const merge = body.merge !== false;
     const targets = body.multi === true ? documents : documents.slice(0, 1);
     const build = (current: EmulatorDocument) =>
-      merge ? applyUpdate(current, update) : replaceDocument(current._id, update);
+      merge ? applyUpdate(current, update, query) : replaceDocument(current._id, update);
     // Compute every new version first: a failing operator must not leave half the matches updated.
     const changes = targets
       .map((current) => ({ current, next: build(current) }))
@@ -271,11 +271,11 @@ export class EmulatorDatabase {
   }
 
   private modifyAndReturnDocument(body: Record<string, unknown>, now: number): ActionResult {
-    const { name, collection, documents } = this.matching(body, now);
+    const { name, collection, query, documents } = this.matching(body, now);
     const log = this.transactionLog(body);
     const current = documents[0];
     if (!current) return { data: { updated: 0, doc: null } };
-    const next = applyUpdate(current, parseEjson(body.data, 'data', now));
+    const next = applyUpdate(current, parseEjson(body.data, 'data', now), query);
     const changed = !valuesEqual(current, next);
     if (changed) this.write(name, collection, documentKey(next._id), next, log);
     return { data: { updated: changed ? 1 : 0, doc: serialize(next) } };

@@ -1,4 +1,9 @@
-import { compareBySortKeys, elementMatches, normalizeOrder } from './cloudbase-emulator-query.js';
+import {
+  compareBySortKeys,
+  elementMatches,
+  matchesQuery,
+  normalizeOrder,
+} from './cloudbase-emulator-query.js';
 import {
   asArray,
   cloneValue,
@@ -166,6 +171,51 @@ function applyOperator(document: EmulatorDocument, operator: string, path: strin
   }
 }
 
+const negativeOperators = new Set(['$ne', '$neq', '$nin', '$not']);
+
+/**
+ * MongoDB's (and CloudBase's) positional `array.$.field`: `$` stands for the index of the first element
+ * that matches the query's conditions on that array. Conditions that only exclude (`$ne`, `$nin`) select
+ * no element, so they are left out of the choice, as MongoDB does.
+ */
+function resolvePositional(document: EmulatorDocument, path: string, query: unknown): string {
+  const segments = path.split('.');
+  const marker = segments.indexOf('$');
+  if (marker < 0) return path;
+  const arrayPath = segments.slice(0, marker).join('.');
+  const values = readPath(document, arrayPath).value;
+  const conditions = Object.entries(isPlainObject(query) ? query : {}).filter(
+    ([key, condition]) =>
+      (key === arrayPath || key.startsWith(`${arrayPath}.`)) &&
+      !(
+        isPlainObject(condition) && Object.keys(condition).some((operator) => negativeOperators.has(operator))
+      ),
+  );
+  const index =
+    !Array.isArray(values) || conditions.length === 0
+      ? -1
+      : values.findIndex((element) =>
+          conditions.every(([key, condition]) => {
+            if (key !== arrayPath)
+              return matchesQuery(isPlainObject(element) ? element : {}, {
+                [key.slice(arrayPath.length + 1)]: condition,
+              });
+            const inner =
+              isPlainObject(condition) && Object.hasOwn(condition, '$elemMatch')
+                ? condition.$elemMatch
+                : condition;
+            return elementMatches(element, inner);
+          }),
+        );
+  if (index < 0) {
+    throw new EmulatorError(
+      'DATABASE_REQUEST_FAILED',
+      'The positional operator did not find the match needed from the query.',
+    );
+  }
+  return [...segments.slice(0, marker), String(index), ...segments.slice(marker + 1)].join('.');
+}
+
 function assertNotId(path: string): void {
   if (path === '_id' || path.startsWith('_id.')) {
     throw new EmulatorError('DATABASE_REQUEST_FAILED', "the field '_id' is immutable");
@@ -177,19 +227,20 @@ function assertNotId(path: string): void {
  * part-way through a multi-document update changes nothing. Top-level keys without `$` (only possible
  * with `options({ raw: true })`) are treated as `$set`, which is what `merge: true` means.
  */
-export function applyUpdate(document: EmulatorDocument, update: unknown): EmulatorDocument {
+export function applyUpdate(document: EmulatorDocument, update: unknown, query?: unknown): EmulatorDocument {
   if (!isPlainObject(update)) throw new EmulatorError('INVALID_PARAM', 'update data must be an object');
   const result = cloneValue(document);
+  const resolve = (path: string) => resolvePositional(document, path, query);
   for (const [operator, fields] of Object.entries(update)) {
     if (!operator.startsWith('$')) {
       assertNotId(operator);
-      writePath(result, operator, cloneValue(fields));
+      writePath(result, resolve(operator), cloneValue(fields));
       continue;
     }
     if (!isPlainObject(fields)) throw new EmulatorError('INVALID_PARAM', `${operator} needs an object`);
     for (const [path, operand] of Object.entries(fields)) {
       assertNotId(path);
-      applyOperator(result, operator, path, operand);
+      applyOperator(result, operator, resolve(path), operand);
     }
   }
   return result;

@@ -54,11 +54,13 @@ describe('HTTP access events', () => {
     expect(response.headers['cache-control']).toBe('no-store');
     const reply = JSON.parse(response.body);
     expect(Object.keys(reply).sort()).toEqual([
+      'client_msg_id',
       'content',
       'emotion',
       'message_id',
       'session_id',
       'timestamp',
+      'user_message_id',
     ]);
 
     const historyResponse = (await history({

@@ -46,17 +46,20 @@ async function timedTurn(chat: ReturnType<typeof chatWith>) {
 }
 
 /** A store whose chosen call never settles, as a database that accepted the request and went quiet. */
-function stallingStore(stalls: 'getSession' | 'appendTurn'): SessionStore {
+function stallingStore(stalls: 'getSession' | 'beginTurn' | 'finishTurn'): SessionStore {
   const never = new Promise<never>(() => {});
   return {
     getSession: async () => (stalls === 'getSession' ? never : undefined),
-    appendTurn: async () => (stalls === 'appendTurn' ? never : undefined),
+    beginTurn: async () => (stalls === 'beginTurn' ? never : { started: true }),
+    finishTurn: async () => (stalls === 'finishTurn' ? never : true),
+    findTurn: async () => undefined,
+    claimTurn: async () => false,
     listSessions: async () => [],
   };
 }
 
 describe('the turn ends within its deadline whatever storage does', () => {
-  it.each(['getSession', 'appendTurn'] as const)('when %s never answers', async (stalls) => {
+  it.each(['getSession', 'beginTurn', 'finishTurn'] as const)('when %s never answers', async (stalls) => {
     const { reply, elapsedMs } = await timedTurn(chatWith({ store: stallingStore(stalls) }));
     expect(reply.error?.code).toBe('STORAGE_UNAVAILABLE');
     expect(elapsedMs).toBeLessThan(DEADLINE_MS + LATENESS_MS);

@@ -14,6 +14,7 @@ import {
   startCloudbaseEmulator,
 } from '../fakes/cloudbase-database-emulator.js';
 import {
+  appendTurn,
   expectAppError,
   invalidIds,
   minute,
@@ -86,25 +87,29 @@ describe('cloudbase session store', () => {
     store = createStore();
   });
 
-  it('spends one read and one write on a turn to a new session', async () => {
+  it('spends one read and three writes on a turn to a new session', async () => {
     const key = { userId: 'alice', sessionId: 's1' };
     expect(await store.getSession(key)).toBeUndefined();
-    await store.appendTurn(turnInput(key, turnMessages('t1'), { sessionExisted: false }));
+    await appendTurn(store, turnInput(key, turnMessages('t1'), { sessionExisted: false }));
     expect(emulator.requests()).toEqual([
       { action: 'database.getDocument', collection },
       { action: 'database.insertDocument', collection },
+      { action: 'database.modifyDocument', collection },
+      { action: 'database.modifyDocument', collection },
     ]);
   });
 
-  it('spends one read and one write on a turn to an existing session', async () => {
+  it('spends one read and three writes on a turn to an existing session', async () => {
     const key = { userId: 'alice', sessionId: 's1' };
-    await store.appendTurn(turnInput(key, turnMessages('t1')));
+    await appendTurn(store, turnInput(key, turnMessages('t1')));
     emulator.resetCounters();
 
     expect(await store.getSession(key)).toBeDefined();
-    await store.appendTurn(turnInput(key, turnMessages('t2'), { sessionExisted: true }));
+    await appendTurn(store, turnInput(key, turnMessages('t2'), { sessionExisted: true }));
     expect(emulator.requests()).toEqual([
       { action: 'database.getDocument', collection },
+      { action: 'database.modifyDocument', collection },
+      { action: 'database.modifyDocument', collection },
       { action: 'database.modifyDocument', collection },
     ]);
   });
@@ -114,23 +119,58 @@ describe('cloudbase session store', () => {
     try {
       const recordedStore = createStore(openDatabase(recorder.url));
       const key = { userId: 'alice', sessionId: 's1' };
-      await recordedStore.appendTurn(turnInput(key, turnMessages('t1'), { now: minute(1) }));
+      await appendTurn(recordedStore, turnInput(key, turnMessages('t1'), { now: minute(1) }));
       recorder.bodies.length = 0;
       const secondTurn = turnMessages('t2');
-      await recordedStore.appendTurn(turnInput(key, secondTurn, { now: minute(2), sessionExisted: true }));
+      await appendTurn(recordedStore, turnInput(key, secondTurn, { now: minute(2), sessionExisted: true }));
 
-      expect(recorder.bodies).toHaveLength(1);
-      const body = recorder.bodies[0] ?? {};
-      expect(body.action).toBe('database.modifyDocument');
-      // merge:false would be a replace (`doc().set()`), losing turns written since the caller's read.
-      expect(body.merge).toBe(true);
-      expect(body.upsert).toBe(false);
-      expect(parseEjsonField(body.query)).toEqual({ _id: documentId(key), user_id: 'alice' });
-      expect(parseEjsonField(body.data)).toEqual({
-        $push: { messages: { $each: secondTurn } },
-        $inc: { message_count: 2 },
-        $set: { updated_at: minute(2) },
+      expect(recorder.bodies).toHaveLength(3);
+      for (const body of recorder.bodies) {
+        expect(body.action).toBe('database.modifyDocument');
+        // merge:false would be a replace (`doc().set()`), losing turns written since the caller's read.
+        expect(body.merge).toBe(true);
+        expect(body.upsert).toBe(false);
+      }
+      const [begin, reply, status] = recorder.bodies.map((body) => ({
+        query: parseEjsonField(body.query),
+        data: parseEjsonField(body.data),
+      }));
+      const [question, answer] = secondTurn;
+      // The append and the duplicate check are one conditional write.
+      expect(begin).toEqual({
+        query: {
+          _id: documentId(key),
+          user_id: 'alice',
+          'messages.client_msg_id': { $ne: question?.client_msg_id },
+        },
+        data: {
+          $push: { messages: { $each: [{ ...question, status: 'pending' }] } },
+          $inc: { message_count: 1 },
+          $set: { updated_at: minute(2) },
+        },
       });
+      // The reply lands only while this attempt owns the pending question and no reply exists.
+      expect(reply).toEqual({
+        query: {
+          _id: documentId(key),
+          user_id: 'alice',
+          messages: {
+            $elemMatch: {
+              role: 'user',
+              message_id: question?.message_id,
+              attempt_id: question?.attempt_id,
+              status: 'pending',
+            },
+          },
+          'messages.reply_to': { $ne: question?.message_id },
+        },
+        data: {
+          $push: { messages: { $each: [answer] } },
+          $inc: { message_count: 1 },
+          $set: { updated_at: minute(2) },
+        },
+      });
+      expect(status?.data).toEqual({ $set: { 'messages.$.status': 'complete', updated_at: minute(2) } });
     } finally {
       await recorder.close();
     }
@@ -138,7 +178,7 @@ describe('cloudbase session store', () => {
 
   it('stores rows that are exactly a session document plus the derived _id', async () => {
     const key = { userId: 'alice', sessionId: 's1' };
-    await store.appendTurn(turnInput(key, turnMessages('t1'), { seedMessages: [userMessage('seed')] }));
+    await appendTurn(store, turnInput(key, turnMessages('t1'), { seedMessages: [userMessage('seed')] }));
     const [row] = storedRows();
     expect(row?._id).toBe(documentId(key));
     expect(() =>
@@ -158,11 +198,11 @@ describe('cloudbase session store', () => {
       const key = { userId: 'alice', sessionId: 's1' };
       const input = turnInput(key, turnMessages('t1'), { seedMessages: [userMessage('seed')] });
       emulator.inject({ ...fault, action: 'database.insertDocument' });
-      await expectAppError(store.appendTurn(input), 'STORAGE_UNAVAILABLE');
+      await expectAppError(appendTurn(store, input), 'STORAGE_UNAVAILABLE');
       emulator.clearFaults();
       expect(storedRows()).toEqual([]);
 
-      await store.appendTurn(input);
+      await appendTurn(store, input);
       expect((await store.getSession(key))?.messages.map((message) => message.message_id)).toEqual([
         'seed',
         't1-user',
@@ -172,11 +212,11 @@ describe('cloudbase session store', () => {
 
     it('fails the appending write with STORAGE_UNAVAILABLE and leaves the session as it was', async () => {
       const key = { userId: 'alice', sessionId: 's1' };
-      await store.appendTurn(turnInput(key, turnMessages('t1'), { now: minute(1) }));
+      await appendTurn(store, turnInput(key, turnMessages('t1'), { now: minute(1) }));
       const before = storedRows();
       emulator.inject({ ...fault, action: 'database.modifyDocument' });
       await expectAppError(
-        store.appendTurn(turnInput(key, turnMessages('t2'), { now: minute(2), sessionExisted: true })),
+        appendTurn(store, turnInput(key, turnMessages('t2'), { now: minute(2), sessionExisted: true })),
         'STORAGE_UNAVAILABLE',
       );
       emulator.clearFaults();
@@ -184,7 +224,7 @@ describe('cloudbase session store', () => {
     });
 
     it('fails reads and listings with STORAGE_UNAVAILABLE', async () => {
-      await store.appendTurn(turnInput({ userId: 'alice', sessionId: 's1' }, turnMessages('t1')));
+      await appendTurn(store, turnInput({ userId: 'alice', sessionId: 's1' }, turnMessages('t1')));
       emulator.inject({ ...fault, action: 'database.getDocument' });
       await expectAppError(store.getSession({ userId: 'alice', sessionId: 's1' }), 'STORAGE_UNAVAILABLE');
       emulator.clearFaults();
@@ -201,15 +241,15 @@ describe('cloudbase session store', () => {
     });
     const key = { userId: 'alice', sessionId: 's1' };
     await expectAppError(unreachable.getSession(key), 'STORAGE_UNAVAILABLE');
-    await expectAppError(unreachable.appendTurn(turnInput(key, turnMessages('t1'))), 'STORAGE_UNAVAILABLE');
+    await expectAppError(appendTurn(unreachable, turnInput(key, turnMessages('t1'))), 'STORAGE_UNAVAILABLE');
     await expectAppError(unreachable.listSessions('alice'), 'STORAGE_UNAVAILABLE');
   });
 
   it('gives (a_b, c) and (a, b_c) different document ids', async () => {
     const first = { userId: 'a_b', sessionId: 'c' };
     const second = { userId: 'a', sessionId: 'b_c' };
-    await store.appendTurn(turnInput(first, turnMessages('first')));
-    await store.appendTurn(turnInput(second, turnMessages('second'), { sessionExisted: true }));
+    await appendTurn(store, turnInput(first, turnMessages('first')));
+    await appendTurn(store, turnInput(second, turnMessages('second'), { sessionExisted: true }));
 
     const ids = storedRows().map((row) => row._id);
     expect(ids).toHaveLength(2);
@@ -220,13 +260,13 @@ describe('cloudbase session store', () => {
 
   it("cannot reach another user's document by using its _id as a session id", async () => {
     const aliceKey = { userId: 'alice', sessionId: 's1' };
-    await store.appendTurn(turnInput(aliceKey, [userMessage('alice-secret')]));
+    await appendTurn(store, turnInput(aliceKey, [userMessage('alice-secret')]));
     const [aliceRow] = storedRows();
     const guessedId = String(aliceRow?._id);
 
     const bobKey = { userId: 'bob', sessionId: guessedId };
     expect(await store.getSession(bobKey)).toBeUndefined();
-    await store.appendTurn(turnInput(bobKey, turnMessages('bob'), { sessionExisted: true }));
+    await appendTurn(store, turnInput(bobKey, turnMessages('bob'), { sessionExisted: true }));
     expect((await store.getSession(bobKey))?.messages.map((message) => message.message_id)).toEqual([
       'bob-user',
       'bob-agent',
@@ -252,7 +292,7 @@ describe('cloudbase session store', () => {
     expect(await store.getSession(bobKey)).toBeUndefined();
     expect(await store.listSessions('bob')).toEqual([]);
     await expectAppError(
-      store.appendTurn(turnInput(bobKey, turnMessages('bob'), { sessionExisted: true })),
+      appendTurn(store, turnInput(bobKey, turnMessages('bob'), { sessionExisted: true })),
       'STORAGE_UNAVAILABLE',
     );
     expect(storedRows()).toEqual([planted]);
@@ -262,7 +302,7 @@ describe('cloudbase session store', () => {
     for (const invalidId of invalidIds) {
       await expectAppError(store.getSession({ userId: invalidId, sessionId: 's1' }), 'INVALID_ID');
       await expectAppError(
-        store.appendTurn(turnInput({ userId: 'alice', sessionId: invalidId }, turnMessages('t'))),
+        appendTurn(store, turnInput({ userId: 'alice', sessionId: invalidId }, turnMessages('t'))),
         'INVALID_ID',
       );
       await expectAppError(store.listSessions(invalidId), 'INVALID_ID');

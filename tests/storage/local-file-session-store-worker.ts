@@ -20,33 +20,46 @@ const seed: StoredMessage[] = [
   { message_id: 'seed-user', role: 'user', content: 'seed', timestamp: '2026-03-01T10:00:00.000Z' },
 ];
 
-function turn(turnId: string): StoredMessage[] {
+/** One turn in the two writes a chat turn makes: the question as pending, then the reply. */
+async function writeTurn(sessionId: string, turnId: string, sessionExisted: boolean): Promise<void> {
+  const key = { userId: 'shared_user', sessionId };
   const timestamp = new Date().toISOString();
-  return [
-    { message_id: `${turnId}-user`, role: 'user', content: `question ${turnId}`, timestamp },
-    { message_id: `${turnId}-agent`, role: 'agent', content: `answer ${turnId}`, timestamp, emotion: 'calm' },
-  ];
+  const question: StoredMessage = {
+    message_id: `${turnId}-user`,
+    role: 'user',
+    content: `question ${turnId}`,
+    timestamp,
+    status: 'pending',
+    client_msg_id: `client-${turnId}`,
+    attempt_id: `attempt-${turnId}`,
+    attempt_at: timestamp,
+    attempts: 1,
+  };
+  await store.beginTurn({ key, seedMessages: seed, question, now: timestamp, sessionExisted });
+  const reply: StoredMessage = {
+    message_id: `${turnId}-agent`,
+    role: 'agent',
+    content: `answer ${turnId}`,
+    timestamp,
+    emotion: 'calm',
+    reply_to: question.message_id,
+  };
+  const finished = await store.finishTurn({
+    key,
+    messageId: question.message_id,
+    attemptId: `attempt-${turnId}`,
+    outcome: { status: 'complete', reply },
+    now: new Date().toISOString(),
+  });
+  if (!finished) throw new Error(`turn ${turnId} was not finished`);
 }
 
 await Promise.all(
   Array.from({ length: Number(turnCountText) }, (_, index) => {
     const turnId = `${workerName}-${index}`;
-    const now = new Date().toISOString();
     return Promise.all([
-      store.appendTurn({
-        key: { userId: 'shared_user', sessionId: 'shared' },
-        seedMessages: seed,
-        messages: turn(turnId),
-        now,
-        sessionExisted: false,
-      }),
-      store.appendTurn({
-        key: { userId: 'shared_user', sessionId: `own_${workerName}` },
-        seedMessages: seed,
-        messages: turn(turnId),
-        now,
-        sessionExisted: index > 0,
-      }),
+      writeTurn('shared', turnId, false),
+      writeTurn(`own_${workerName}`, turnId, index > 0),
     ]);
   }),
 );

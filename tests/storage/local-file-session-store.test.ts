@@ -9,6 +9,7 @@ import { createLocalFileSessionStore } from '../../shared/storage/local-file-ses
 import { type SessionDocument, sessionDocumentSchema } from '../../shared/storage/session-document.js';
 import type { SessionStore } from '../../shared/storage/session-store.js';
 import {
+  appendTurn,
   expectAppError,
   expectTurnsIntact,
   invalidIds,
@@ -89,19 +90,23 @@ describe('local file session store', () => {
   });
 
   it('lays sessions out as DATA_DIR/<user_id>/<session_id>.json with an index in sessions.json', async () => {
-    await store.appendTurn(
+    await appendTurn(
+      store,
       turnInput({ userId: 'alice', sessionId: 's1' }, turnMessages('a'), { now: minute(1) }),
     );
-    await store.appendTurn(
+    await appendTurn(
+      store,
       turnInput({ userId: 'alice', sessionId: 's1' }, turnMessages('b'), {
         now: minute(2),
         sessionExisted: true,
       }),
     );
-    await store.appendTurn(
+    await appendTurn(
+      store,
       turnInput({ userId: 'alice', sessionId: 's2' }, turnMessages('c'), { now: minute(3) }),
     );
-    await store.appendTurn(
+    await appendTurn(
+      store,
       turnInput({ userId: 'bob', sessionId: 's1' }, turnMessages('d'), { now: minute(4) }),
     );
 
@@ -136,7 +141,7 @@ describe('local file session store', () => {
   });
 
   it('keeps chat files private to the owner (0600 files in 0700 directories)', async () => {
-    await store.appendTurn(turnInput({ userId: 'alice', sessionId: 's1' }, turnMessages('a')));
+    await appendTurn(store, turnInput({ userId: 'alice', sessionId: 's1' }, turnMessages('a')));
     for (const relative of ['alice', path.join('alice', 's1.json'), 'sessions.json']) {
       const { mode } = await stat(path.join(dataDir, relative));
       expect(mode & 0o077, relative).toBe(0);
@@ -146,7 +151,10 @@ describe('local file session store', () => {
   it('leaves no temporary or lock files behind', async () => {
     await Promise.all(
       Array.from({ length: 30 }, (_, turn) =>
-        store.appendTurn(turnInput({ userId: 'alice', sessionId: `s${turn % 3}` }, turnMessages(`t${turn}`))),
+        appendTurn(
+          store,
+          turnInput({ userId: 'alice', sessionId: `s${turn % 3}` }, turnMessages(`t${turn}`)),
+        ),
       ),
     );
     const files = await listFilesRecursively(dataDir);
@@ -210,7 +218,7 @@ describe('local file session store', () => {
     await writeFile(indexLock, `${deadPid}:0:x`);
 
     // Were the stale locks honoured, this would wait out the 10 s lock timeout; the 3 s limit fails it first.
-    await store.appendTurn(turnInput({ userId: 'alice', sessionId: 's1' }, turnMessages('t1')));
+    await appendTurn(store, turnInput({ userId: 'alice', sessionId: 's1' }, turnMessages('t1')));
 
     expect((await store.getSession({ userId: 'alice', sessionId: 's1' }))?.message_count).toBe(2);
     expect(await store.listSessions('alice')).toHaveLength(1);
@@ -221,17 +229,17 @@ describe('local file session store', () => {
     // In a container every process is pid 1: a lock left by a crashed predecessor names our own pid.
     await mkdir(path.join(dataDir, 'alice'), { recursive: true });
     await writeFile(path.join(dataDir, 'alice', 's1.json.lock'), `${process.pid}:${Date.now()}:predecessor`);
-    await store.appendTurn(turnInput({ userId: 'alice', sessionId: 's1' }, turnMessages('t1')));
+    await appendTurn(store, turnInput({ userId: 'alice', sessionId: 's1' }, turnMessages('t1')));
     expect((await store.getSession({ userId: 'alice', sessionId: 's1' }))?.message_count).toBe(2);
   }, 3_000);
 
   it('puts a session the index lost back on its next turn, with its original creation time', async () => {
     const key = { userId: 'alice', sessionId: 's1' };
-    await store.appendTurn(turnInput(key, turnMessages('t1'), { now: minute(1) }));
+    await appendTurn(store, turnInput(key, turnMessages('t1'), { now: minute(1) }));
     // As after a crash between writing the session file and the index.
     await writeFile(path.join(dataDir, 'sessions.json'), JSON.stringify({ schema_version: 1, sessions: {} }));
     expect(await store.listSessions('alice')).toEqual([]);
-    await store.appendTurn(turnInput(key, turnMessages('t2'), { now: minute(2), sessionExisted: true }));
+    await appendTurn(store, turnInput(key, turnMessages('t2'), { now: minute(2), sessionExisted: true }));
     const index = sessionIndexSchema.parse(await readJson(path.join(dataDir, 'sessions.json')));
     expect(index.sessions['alice/s1']).toEqual({ user_id: 'alice', session_id: 's1', created_at: minute(1) });
     expect((await store.listSessions('alice')).map((summary) => summary.message_count)).toEqual([4]);
@@ -240,13 +248,13 @@ describe('local file session store', () => {
   it('neither returns nor overwrites a session file whose contents name another owner', async () => {
     // A file copied into the wrong directory, or two ids that differ only in case on a case-insensitive
     // disk, must not hand Bob's chat to Alice, nor let Alice's turn replace it.
-    await store.appendTurn(turnInput({ userId: 'bob', sessionId: 's1' }, turnMessages('bob')));
+    await appendTurn(store, turnInput({ userId: 'bob', sessionId: 's1' }, turnMessages('bob')));
     await mkdir(path.join(dataDir, 'alice'), { recursive: true });
     const bobsFile = await readFile(path.join(dataDir, 'bob', 's1.json'), 'utf8');
     await writeFile(path.join(dataDir, 'alice', 's1.json'), bobsFile);
     const alice = { userId: 'alice', sessionId: 's1' };
     await expectAppError(store.getSession(alice), 'STORAGE_UNAVAILABLE');
-    await expectAppError(store.appendTurn(turnInput(alice, turnMessages('alice'))), 'STORAGE_UNAVAILABLE');
+    await expectAppError(appendTurn(store, turnInput(alice, turnMessages('alice'))), 'STORAGE_UNAVAILABLE');
     expect(await readFile(path.join(dataDir, 'alice', 's1.json'), 'utf8')).toBe(bobsFile);
   });
 
@@ -260,13 +268,13 @@ describe('local file session store', () => {
       await expectAppError(store.getSession(key), 'STORAGE_UNAVAILABLE');
       // Appending must not treat the unreadable history as absent and replace it with a fresh session.
       await expectAppError(
-        store.appendTurn(turnInput(key, turnMessages('t1'), { seedMessages: [userMessage('seed')] })),
+        appendTurn(store, turnInput(key, turnMessages('t1'), { seedMessages: [userMessage('seed')] })),
         'STORAGE_UNAVAILABLE',
       );
       expect(await readFile(filePath, 'utf8')).toBe(corrupt);
     }
     // Other sessions keep working.
-    await store.appendTurn(turnInput({ userId: 'alice', sessionId: 's2' }, turnMessages('t2')));
+    await appendTurn(store, turnInput({ userId: 'alice', sessionId: 's2' }, turnMessages('t2')));
     expect((await store.getSession({ userId: 'alice', sessionId: 's2' }))?.message_count).toBe(2);
   });
 
@@ -279,11 +287,11 @@ describe('local file session store', () => {
   it('creates nothing anywhere, DATA_DIR included, for invalid ids', async () => {
     for (const invalidId of invalidIds) {
       await expectAppError(
-        store.appendTurn(turnInput({ userId: invalidId, sessionId: 's1' }, turnMessages('t'))),
+        appendTurn(store, turnInput({ userId: invalidId, sessionId: 's1' }, turnMessages('t'))),
         'INVALID_ID',
       );
       await expectAppError(
-        store.appendTurn(turnInput({ userId: 'alice', sessionId: invalidId }, turnMessages('t'))),
+        appendTurn(store, turnInput({ userId: 'alice', sessionId: invalidId }, turnMessages('t'))),
         'INVALID_ID',
       );
     }

@@ -7,7 +7,8 @@ import {
   type StoredMessage,
   sessionDocumentSchema,
 } from '../../shared/storage/session-document.js';
-import type { AppendTurnInput, SessionStore } from '../../shared/storage/session-store.js';
+import type { SessionStore, TurnOutcome } from '../../shared/storage/session-store.js';
+import { turnContractTests } from './session-turn-contract.js';
 
 /**
  * The behaviour every SessionStore adapter must share, run once per adapter (in the spirit of unstorage's
@@ -29,24 +30,82 @@ export function minute(offset: number): string {
   return new Date(Date.UTC(2026, 2, 1, 10, offset)).toISOString();
 }
 
+/** A user message as a finished turn stores it. */
 export function userMessage(messageId: string, content = `question ${messageId}`): StoredMessage {
-  return { message_id: messageId, role: 'user', content, timestamp: minute(0), status: 'complete' };
+  return {
+    message_id: messageId,
+    role: 'user',
+    content,
+    timestamp: minute(0),
+    status: 'complete',
+    client_msg_id: `client-${messageId}`,
+    attempt_id: `attempt-${messageId}`,
+    attempt_at: minute(0),
+    attempts: 1,
+  };
 }
 
-export function agentMessage(messageId: string, content = `answer ${messageId}`): StoredMessage {
+/** A message as the client's history seeds it: no turn fields. */
+export function seedMessage(messageId: string, role: 'user' | 'agent' = 'user'): StoredMessage {
+  return { message_id: messageId, role, content: `seed ${messageId}`, timestamp: minute(0) };
+}
+
+export function agentMessage(messageId: string, replyTo?: string): StoredMessage {
   return {
     message_id: messageId,
     role: 'agent',
-    content,
+    content: `answer ${messageId}`,
     timestamp: minute(0),
     emotion: 'calm',
     emotion_source: 'model',
+    ...(replyTo === undefined ? {} : { reply_to: replyTo }),
   };
 }
 
 /** A question and its answer, the usual shape of one turn. */
 export function turnMessages(turnId: string): StoredMessage[] {
-  return [userMessage(`${turnId}-user`), agentMessage(`${turnId}-agent`)];
+  return [userMessage(`${turnId}-user`), agentMessage(`${turnId}-agent`, `${turnId}-user`)];
+}
+
+/**
+ * Stores a turn the way a chat turn does, in two writes: the question as pending, then its reply (or its
+ * failure). A turn given without a reply and without a failed status is left pending.
+ */
+export async function appendTurn(store: SessionStore, input: AppendTurnInput): Promise<void> {
+  const [question, reply] = input.messages;
+  if (question === undefined) throw new Error('a turn needs a question');
+  const attemptId = question.attempt_id ?? `attempt-${question.message_id}`;
+  const begun = await store.beginTurn({
+    key: input.key,
+    seedMessages: input.seedMessages,
+    question: { ...question, status: 'pending', attempt_id: attemptId },
+    now: input.now,
+    sessionExisted: input.sessionExisted,
+  });
+  if (!begun.started) throw new Error(`turn ${question.message_id} was already stored`);
+  const outcome: TurnOutcome | undefined =
+    reply !== undefined
+      ? { status: 'complete', reply }
+      : question.status === 'failed' || question.status === 'blocked'
+        ? { status: question.status, errorCode: question.error_code ?? 'LLM_TIMEOUT' }
+        : undefined;
+  if (outcome === undefined) return;
+  const finished = await store.finishTurn({
+    key: input.key,
+    messageId: question.message_id,
+    attemptId,
+    outcome,
+    now: input.now,
+  });
+  if (!finished) throw new Error(`turn ${question.message_id} could not be finished`);
+}
+
+export interface AppendTurnInput {
+  key: SessionKey;
+  seedMessages: readonly StoredMessage[];
+  messages: readonly StoredMessage[];
+  now: string;
+  sessionExisted: boolean;
 }
 
 export function turnInput(
@@ -116,7 +175,7 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
     it('returns undefined for a session that was never written', async () => {
       expect(await store.getSession({ userId: alice, sessionId: 's1' })).toBeUndefined();
       // A user who has other sessions is the case where a sloppy lookup could return the wrong one.
-      await store.appendTurn(turnInput({ userId: alice, sessionId: 's1' }, turnMessages('t1')));
+      await appendTurn(store, turnInput({ userId: alice, sessionId: 's1' }, turnMessages('t1')));
       expect(await store.getSession({ userId: alice, sessionId: 's2' })).toBeUndefined();
       expect(await store.listSessions(bob)).toEqual([]);
     });
@@ -124,7 +183,8 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
     it('creates a new session from the seed followed by the turn, with the full document shape', async () => {
       const seed = [userMessage('seed-user'), agentMessage('seed-agent')];
       const messages = turnMessages('t1');
-      await store.appendTurn(
+      await appendTurn(
+        store,
         turnInput({ userId: alice, sessionId: 's1' }, messages, {
           seedMessages: seed,
           now: minute(5),
@@ -151,9 +211,10 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
     it('appends to an existing session, ignoring the seed because the stored copy wins', async () => {
       const key = { userId: alice, sessionId: 's1' };
       const firstTurn = turnMessages('t1');
-      await store.appendTurn(turnInput(key, firstTurn, { now: minute(1), sessionExisted: false }));
+      await appendTurn(store, turnInput(key, firstTurn, { now: minute(1), sessionExisted: false }));
       const secondTurn = turnMessages('t2');
-      await store.appendTurn(
+      await appendTurn(
+        store,
         turnInput(key, secondTurn, {
           now: minute(2),
           seedMessages: [userMessage('stale-client-copy')],
@@ -176,7 +237,7 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
       const key = { userId: alice, sessionId: 's1' };
       const turns = ['t1', 't2', 't3'].map(turnMessages);
       for (const [index, turn] of turns.entries()) {
-        await store.appendTurn(turnInput(key, turn, { now: minute(index + 1), sessionExisted: index > 0 }));
+        await appendTurn(store, turnInput(key, turn, { now: minute(index + 1), sessionExisted: index > 0 }));
       }
       const recent = await store.getSession(key, { recentMessages: 3 });
       expect(recent?.message_count).toBe(6);
@@ -187,8 +248,9 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
     it('still appends when the caller wrongly believes the session is new', async () => {
       const key = { userId: alice, sessionId: 's1' };
       const firstTurn = turnMessages('t1');
-      await store.appendTurn(turnInput(key, firstTurn, { now: minute(1) }));
-      await store.appendTurn(
+      await appendTurn(store, turnInput(key, firstTurn, { now: minute(1) }));
+      await appendTurn(
+        store,
         turnInput(key, turnMessages('t2'), {
           now: minute(2),
           seedMessages: [userMessage('seed-user'), agentMessage('seed-agent')],
@@ -212,7 +274,8 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
     it('still creates the session, seeded, when the caller wrongly believes it exists', async () => {
       const key = { userId: alice, sessionId: 's1' };
       const seed = [userMessage('seed-user'), agentMessage('seed-agent')];
-      await store.appendTurn(
+      await appendTurn(
+        store,
         turnInput(key, turnMessages('t1'), { now: minute(3), seedMessages: seed, sessionExisted: true }),
       );
 
@@ -231,16 +294,17 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
     it('keeps the same session id under two users as two separate sessions', async () => {
       const aliceKey = { userId: alice, sessionId: 'shared' };
       const bobKey = { userId: bob, sessionId: 'shared' };
-      await store.appendTurn(turnInput(aliceKey, turnMessages('alice-1'), { now: minute(1) }));
+      await appendTurn(store, turnInput(aliceKey, turnMessages('alice-1'), { now: minute(1) }));
       // Bob claims the session exists (it does, but Alice's): his turn must start his own session.
-      await store.appendTurn(
+      await appendTurn(
+        store,
         turnInput(bobKey, turnMessages('bob-1'), {
           now: minute(2),
           seedMessages: [userMessage('bob-seed')],
           sessionExisted: true,
         }),
       );
-      await store.appendTurn(turnInput(aliceKey, turnMessages('alice-2'), { now: minute(3) }));
+      await appendTurn(store, turnInput(aliceKey, turnMessages('alice-2'), { now: minute(3) }));
 
       const aliceSession = await store.getSession(aliceKey);
       const bobSession = await store.getSession(bobKey);
@@ -263,7 +327,8 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
     });
 
     it("never returns another user's session", async () => {
-      await store.appendTurn(
+      await appendTurn(
+        store,
         turnInput({ userId: alice, sessionId: 'private' }, [userMessage('a1', 'alice secret')]),
       );
       expect(await store.getSession({ userId: bob, sessionId: 'private' })).toBeUndefined();
@@ -274,17 +339,21 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
     });
 
     it("lists only the user's sessions, most recently updated first, without messages", async () => {
-      await store.appendTurn(
+      await appendTurn(
+        store,
         turnInput({ userId: alice, sessionId: 'oldest' }, turnMessages('o'), { now: minute(1) }),
       );
-      await store.appendTurn(
+      await appendTurn(
+        store,
         turnInput({ userId: alice, sessionId: 'newest' }, turnMessages('n'), { now: minute(3) }),
       );
-      await store.appendTurn(
+      await appendTurn(
+        store,
         turnInput({ userId: alice, sessionId: 'middle' }, turnMessages('m'), { now: minute(2) }),
       );
       // Bob's session is the most recent of all, so leaking it would put it first.
-      await store.appendTurn(
+      await appendTurn(
+        store,
         turnInput({ userId: bob, sessionId: 'other' }, turnMessages('b'), { now: minute(9) }),
       );
 
@@ -297,7 +366,8 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
       for (const entry of listed) expect(entry).not.toHaveProperty('messages');
 
       // An append moves a session to the front and updates its count, keeping its creation time.
-      await store.appendTurn(
+      await appendTurn(
+        store,
         turnInput({ userId: alice, sessionId: 'oldest' }, turnMessages('o2'), {
           now: minute(4),
           sessionExisted: true,
@@ -317,11 +387,12 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
         await expectAppError(store.getSession({ userId: invalidId, sessionId: 's1' }), 'INVALID_ID');
         await expectAppError(store.getSession({ userId: alice, sessionId: invalidId }), 'INVALID_ID');
         await expectAppError(
-          store.appendTurn(turnInput({ userId: invalidId, sessionId: 's1' }, messages)),
+          appendTurn(store, turnInput({ userId: invalidId, sessionId: 's1' }, messages)),
           'INVALID_ID',
         );
         await expectAppError(
-          store.appendTurn(
+          appendTurn(
+            store,
             turnInput({ userId: alice, sessionId: invalidId }, messages, { sessionExisted: true }),
           ),
           'INVALID_ID',
@@ -339,7 +410,7 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
         { userId: 'A-Za-z_09', sessionId: 'o6AbC-dEf_GhIjK' },
       ];
       for (const key of keys) {
-        await store.appendTurn(turnInput(key, turnMessages('t1')));
+        await appendTurn(store, turnInput(key, turnMessages('t1')));
         expect((await store.getSession(key))?.message_count).toBe(2);
         expect(await store.listSessions(key.userId)).toHaveLength(1);
       }
@@ -351,7 +422,8 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
       const turnCount = 50;
       await Promise.all(
         Array.from({ length: turnCount }, (_, turn) =>
-          store.appendTurn(
+          appendTurn(
+            store,
             turnInput(key, turnMessages(`turn${turn}`), {
               seedMessages: seed,
               now: new Date(Date.UTC(2026, 2, 1, 11, 0, 0, turn)).toISOString(),
@@ -380,7 +452,8 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
       const turnCount = 20;
       await Promise.all(
         Array.from({ length: turnCount }, (_, turn) =>
-          store.appendTurn(
+          appendTurn(
+            store,
             turnInput(key, turnMessages(`turn${turn}`), {
               seedMessages: seed,
               sessionExisted: turn % 2 === 0,
@@ -403,12 +476,14 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
       await Promise.all(
         Array.from({ length: sessionCount }, (_, index) =>
           Promise.all([
-            store.appendTurn(
+            appendTurn(
+              store,
               turnInput({ userId: alice, sessionId: `s${index}` }, turnMessages(`s${index}-a`), {
                 seedMessages: [userMessage(`s${index}-seed`)],
               }),
             ),
-            store.appendTurn(
+            appendTurn(
+              store,
               turnInput({ userId: alice, sessionId: `s${index}` }, turnMessages(`s${index}-b`), {
                 seedMessages: [userMessage(`s${index}-seed`)],
               }),
@@ -428,6 +503,8 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
         expectTurnsIntact(session, [userMessage(`s${index}-seed`)], [`s${index}-a`, `s${index}-b`]);
       }
     });
+
+    turnContractTests(() => ({ store, harness }));
 
     it('round-trips message contents and optional fields exactly', async () => {
       const key = { userId: alice, sessionId: 'unicode' };
@@ -456,10 +533,13 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
           timestamp: '2026-03-01T10:00:01.000Z',
           status: 'failed',
           error_code: 'LLM_TIMEOUT',
+          client_msg_id: 'c-1',
+          attempt_id: 'a-1',
+          attempt_at: '2026-03-01T10:00:01.000Z',
+          attempts: 1,
         },
-        { message_id: 'turn-agent', role: 'agent', content: '', timestamp: '2026-03-01T10:00:02.000Z' },
       ];
-      await store.appendTurn(turnInput(key, messages, { seedMessages: seed }));
+      await appendTurn(store, turnInput(key, messages, { seedMessages: seed }));
 
       const session = await store.getSession(key);
       // Strict equality: an absent optional field must come back absent, not as `undefined` or `null`.
@@ -482,8 +562,9 @@ function summary(userId: string, sessionId: string, createdAt: string, updatedAt
 }
 
 /**
- * The seed once at the start, then every turn exactly once with its user message directly followed by
- * its agent message; turns may interleave in any order, but never inside a turn.
+ * The seed once at the start, then every turn exactly once: its question, and later its reply naming
+ * it. Turns may interleave (concurrent turns store questions before replies), but a reply never comes
+ * before its own question and nothing is stored twice.
  */
 export function expectTurnsIntact(
   session: SessionDocument,
@@ -494,14 +575,16 @@ export function expectTurnsIntact(
   expect(session.messages.length).toBe(seed.length + turnIds.length * 2);
   expect(session.messages.slice(0, seed.length)).toEqual(seed);
   const turnPart = session.messages.slice(seed.length);
+  const ids = turnPart.map((message) => message.message_id);
+  expect(new Set(ids).size).toBe(ids.length);
   const seenTurns: string[] = [];
-  for (let index = 0; index < turnPart.length; index += 2) {
-    const question = turnPart[index];
-    const answer = turnPart[index + 1];
-    const turnId = question?.message_id.replace(/-user$/, '');
-    expect(question?.role).toBe('user');
-    expect(answer?.message_id).toBe(`${turnId}-agent`);
-    if (turnId !== undefined) seenTurns.push(turnId);
+  for (const [index, message] of turnPart.entries()) {
+    if (message.role !== 'user') continue;
+    const turnId = message.message_id.replace(/-user$/, '');
+    seenTurns.push(turnId);
+    const replyIndex = turnPart.findIndex((candidate) => candidate.reply_to === message.message_id);
+    expect(replyIndex, `reply of ${turnId}`).toBeGreaterThan(index);
+    expect(turnPart[replyIndex]?.message_id).toBe(`${turnId}-agent`);
   }
   expect([...seenTurns].sort()).toEqual([...turnIds].sort());
 }
