@@ -16,6 +16,8 @@ import { resumeTurn } from './resume-turn.js';
 export interface ChatDependencies {
   store: SessionStore;
   model: ChatModel;
+  /** A second provider for retryable failures of the first. */
+  fallbackModel?: ChatModel | undefined;
   prompt: PromptAssets;
   limits: Config['limits'];
   modelRetry: { maxAttempts: number; maxRetryWaitMs: number };
@@ -148,10 +150,12 @@ export async function handleChat(
       maxAttempts: dependencies.modelRetry.maxAttempts,
       maxRetryWaitMs: dependencies.modelRetry.maxRetryWaitMs,
       now,
+      fallback: dependencies.fallbackModel,
     });
     replyText = reply.text;
     logger.info('model.reply', {
       provider: dependencies.model.provider,
+      fallback: reply.fromFallback,
       duration_ms: now() - startedAt,
       prompt_tokens: reply.usage?.promptTokens,
       completion_tokens: reply.usage?.completionTokens,
@@ -165,7 +169,7 @@ export async function handleChat(
 
   const { content, emotion, emotionSource } = resolveReplyEmotion(replyText, dependencies.prompt.labelSet);
   if (content === '') {
-    const emptyError = modelError('LLM_BAD_RESPONSE', { detail: 'only an emotion tag' });
+    const emptyError = modelError('LLM_EMPTY_REPLY', { detail: 'only an emotion tag' });
     await finish({ status: 'failed', errorCode: emptyError.code });
     throw emptyError;
   }

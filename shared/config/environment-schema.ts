@@ -30,6 +30,10 @@ export const environmentSchema = z.object({
   LLM_IDLE_TIMEOUT_MS: withDefault(integer(1), 20_000),
   LLM_MAX_ATTEMPTS: withDefault(integer(1, 5), 2),
   LLM_MAX_RETRY_WAIT_MS: withDefault(integer(0), 3_000),
+  // A second OpenAI-compatible provider, tried when the first fails in a retryable way.
+  LLM_FALLBACK_BASE_URL: z.optional(httpUrl),
+  LLM_FALLBACK_API_KEY: z.optional(z.string()),
+  LLM_FALLBACK_MODEL: z.optional(z.string()),
   // The chat function's timeout is 60 s; the turn must end before it, with room for the cold start.
   CHAT_DEADLINE_MS: withDefault(integer(1_000, 55_000), 50_000),
   STORAGE_RESERVE_MS: withDefault(integer(1), 5_000),

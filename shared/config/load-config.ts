@@ -18,6 +18,8 @@ export interface ModelConfig {
   idleTimeoutMs: number;
   maxAttempts: number;
   maxRetryWaitMs: number;
+  /** A second provider with the same settings otherwise; the chat turn fails over to it. */
+  fallback: { baseUrl: string; apiKey: string; model: string } | undefined;
 }
 
 export interface CloudbaseConfig {
@@ -87,6 +89,13 @@ export function loadConfig(environment: Environment, options: { requireModel?: b
   }
   if (requireModel && provider === 'openai' && !hasKey)
     problems.push('OPENAI_API_KEY (required to call the model)');
+  const fallbackKeys = ['LLM_FALLBACK_BASE_URL', 'LLM_FALLBACK_API_KEY', 'LLM_FALLBACK_MODEL'] as const;
+  const fallbackSet = fallbackKeys.filter((key) => raw[key] !== undefined);
+  if (fallbackSet.length > 0 && fallbackSet.length < fallbackKeys.length) {
+    problems.push(
+      `${fallbackKeys.filter((key) => raw[key] === undefined).join(', ')} (the fallback provider needs all three LLM_FALLBACK_* keys)`,
+    );
+  }
   if (requireModel && provider === 'openai' && raw.LLM_MODEL === undefined) {
     problems.push('LLM_MODEL (required to call the model, e.g. deepseek-chat)');
   }
@@ -128,6 +137,16 @@ export function loadConfig(environment: Environment, options: { requireModel?: b
       idleTimeoutMs: values.LLM_IDLE_TIMEOUT_MS,
       maxAttempts: values.LLM_MAX_ATTEMPTS,
       maxRetryWaitMs: values.LLM_MAX_RETRY_WAIT_MS,
+      fallback:
+        values.LLM_FALLBACK_BASE_URL === undefined ||
+        values.LLM_FALLBACK_API_KEY === undefined ||
+        values.LLM_FALLBACK_MODEL === undefined
+          ? undefined
+          : {
+              baseUrl: values.LLM_FALLBACK_BASE_URL,
+              apiKey: values.LLM_FALLBACK_API_KEY,
+              model: values.LLM_FALLBACK_MODEL,
+            },
     },
     cloudbase: {
       envId: values.CLOUDBASE_ENV,

@@ -1,20 +1,23 @@
 import { handleChat } from '../chat/handle-chat.js';
 import { type ChatRequest, parseChatRequest } from '../chat/parse-chat-request.js';
 import type { ChatModel } from '../model/chat-model.js';
-import { createChatModel } from '../model/create-chat-model.js';
+import { createChatModel, createFallbackChatModel } from '../model/create-chat-model.js';
 import type { Endpoint } from '../runtime/create-function-handler.js';
 import type { ServiceDependencies } from '../runtime/service-dependencies.js';
 
 // Built here rather than with the other dependencies so only the chat bundle carries the model SDK.
-const models = new WeakMap<ServiceDependencies, ChatModel>();
-function modelFor(dependencies: ServiceDependencies): ChatModel {
-  let model = models.get(dependencies);
-  if (model === undefined) {
-    model =
-      dependencies.modelOverride ?? createChatModel(dependencies.config.model, dependencies.prompt.labelSet);
-    models.set(dependencies, model);
+const models = new WeakMap<ServiceDependencies, { model: ChatModel; fallback: ChatModel | undefined }>();
+function modelsFor(dependencies: ServiceDependencies) {
+  let built = models.get(dependencies);
+  if (built === undefined) {
+    const { config, prompt, modelOverride } = dependencies;
+    built = {
+      model: modelOverride ?? createChatModel(config.model, prompt.labelSet),
+      fallback: modelOverride === undefined ? createFallbackChatModel(config.model) : undefined,
+    };
+    models.set(dependencies, built);
   }
-  return model;
+  return built;
 }
 
 export const chatEndpoint: Endpoint<ChatRequest> = {
@@ -26,7 +29,8 @@ export const chatEndpoint: Endpoint<ChatRequest> = {
   run: (request, dependencies) =>
     handleChat(request, {
       store: dependencies.store,
-      model: modelFor(dependencies),
+      model: modelsFor(dependencies).model,
+      fallbackModel: modelsFor(dependencies).fallback,
       prompt: dependencies.prompt,
       limits: dependencies.config.limits,
       modelRetry: {

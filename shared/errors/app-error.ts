@@ -28,6 +28,8 @@ export const errorStatusByCode = {
   INTERNAL: 500,
   LLM_UPSTREAM_ERROR: 502,
   LLM_BAD_RESPONSE: 502,
+  LLM_STREAM_INTERRUPTED: 502,
+  LLM_EMPTY_REPLY: 502,
   LLM_CONTENT_FILTERED: 502,
   LLM_RATE_LIMITED: 503,
   LLM_UNAVAILABLE: 503,
@@ -42,6 +44,8 @@ export type ErrorCode = keyof typeof errorStatusByCode;
 const retryableCodes: ReadonlySet<ErrorCode> = new Set([
   'LLM_UPSTREAM_ERROR',
   'LLM_BAD_RESPONSE',
+  'LLM_STREAM_INTERRUPTED',
+  'LLM_EMPTY_REPLY',
   'LLM_RATE_LIMITED',
   'LLM_UNAVAILABLE',
   'LLM_TIMEOUT',

@@ -13,6 +13,8 @@ export interface HistoryMessage {
    * (with the same `client_msg_id`, which completes the turn instead of storing it twice).
    */
   status?: TurnStatus;
+  /** On a failed or blocked user message: why, as an error code. */
+  error_code?: string;
   /** On user messages: the client's id for it. */
   client_msg_id?: string;
   /** On agent messages: the user message it answers. */
@@ -67,6 +69,7 @@ function toHistoryMessage(message: StoredMessage, answered: ReadonlySet<string>)
     // A stored reply settles the turn even when the status write after it was lost.
     item.status = answered.has(message.message_id) ? 'complete' : (message.status ?? 'complete');
     if (message.client_msg_id !== undefined) item.client_msg_id = message.client_msg_id;
+    if (item.status !== 'complete' && message.error_code !== undefined) item.error_code = message.error_code;
   }
   if (message.reply_to !== undefined) item.reply_to = message.reply_to;
   return item;

@@ -12,6 +12,13 @@ export interface DeadlineOptions {
   maxRetryWaitMs: number;
   now: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** A second provider: after a retryable failure the next attempt goes there, without waiting. */
+  fallback?: ChatModel | undefined;
+}
+
+export interface CompletedReply extends ModelReply {
+  /** True when the fallback provider gave the reply. */
+  fromFallback: boolean;
 }
 
 /** Below this, another attempt cannot produce a reply in time and would only spend tokens. */
@@ -26,18 +33,27 @@ export async function completeWithDeadline(
   model: ChatModel,
   messages: readonly ModelMessage[],
   options: DeadlineOptions,
-): Promise<ModelReply> {
+): Promise<CompletedReply> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   let lastError: AppError | undefined;
-  for (let attempt = 1; attempt <= options.maxAttempts; attempt += 1) {
+  let useFallback = false;
+  // A failover is one extra attempt on top of maxAttempts: it spends the other provider's capacity.
+  const attempts = options.maxAttempts + (options.fallback === undefined ? 0 : 1);
+  for (let attempt = 1; attempt <= attempts; attempt += 1) {
     // Whole milliseconds: the openai SDK refuses a fractional timeout, and monotonic time has fractions.
     const remaining = Math.floor(options.deadlineAt - options.now());
     if (remaining < (attempt === 1 ? 1 : MIN_USEFUL_ATTEMPT_MS)) break;
+    const current = useFallback && options.fallback !== undefined ? options.fallback : model;
     try {
-      return await attemptWithin(model, messages, remaining);
+      return { ...(await attemptWithin(current, messages, remaining)), fromFallback: current !== model };
     } catch (error) {
       lastError = error instanceof AppError ? error : modelError('LLM_UPSTREAM_ERROR', { cause: error });
-      if (!isWorthRetrying(lastError) || attempt === options.maxAttempts) throw lastError;
+      if (options.fallback !== undefined && !useFallback && lastError.retryable) {
+        // The other provider is not slowed by this one's Retry-After or outage: go there at once.
+        useFallback = true;
+        continue;
+      }
+      if (!isWorthRetrying(lastError) || attempt === attempts) throw lastError;
       const wait = lastError.retryAfterMs ?? 200 * 2 ** (attempt - 1);
       const remainingAfterWait = options.deadlineAt - options.now() - wait;
       if (wait > options.maxRetryWaitMs || remainingAfterWait < MIN_USEFUL_ATTEMPT_MS) throw lastError;

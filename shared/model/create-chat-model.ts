@@ -8,3 +8,9 @@ import { createOpenAiChatModel } from './openai-chat-model.js';
 export function createChatModel(config: ModelConfig, labelSet: EmotionLabelSet): ChatModel {
   return config.provider === 'offline' ? createOfflineDemoModel(labelSet) : createOpenAiChatModel(config);
 }
+
+/** The second provider, when configured: the same settings with its own address, key and model. */
+export function createFallbackChatModel(config: ModelConfig): ChatModel | undefined {
+  if (config.provider === 'offline' || config.fallback === undefined) return undefined;
+  return createOpenAiChatModel({ ...config, ...config.fallback, fallback: undefined });
+}

@@ -10,6 +10,8 @@ const messages: Record<ModelErrorCode, string> = {
   LLM_RATE_LIMITED: '现在找小怪兽聊天的人有点多，请稍等一会儿再试。你的话已经保存。(Model rate limited)',
   LLM_UPSTREAM_ERROR: '回复时出了点问题，你的话已经保存，请稍后再试。(Model upstream error)',
   LLM_BAD_RESPONSE: '回复内容出了点问题，你的话已经保存，请再试一次。(Bad model response)',
+  LLM_STREAM_INTERRUPTED: '回复说到一半断开了，你的话已经保存，请再试一次。(Model reply was cut off)',
+  LLM_EMPTY_REPLY: '小怪兽这次没有说出话来，你的话已经保存，请再试一次。(Model reply was empty)',
   LLM_CONTENT_FILTERED:
     '这个话题小怪兽暂时没法回应，换个方式说说看？你的话已经保存。(Reply withheld by the provider filter)',
 };

@@ -77,11 +77,13 @@ async function completeStreaming(
   const idle = new AbortController();
   const signal = AbortSignal.any([attempt.signal, idle.signal]);
   let idleTimer = setTimeout(() => idle.abort(), config.idleTimeoutMs);
+  let headersReceived = false;
   try {
     const stream = await openai.chat.completions.create(
       { ...requestBody(config, attempt), stream: true, stream_options: { include_usage: true } },
       { signal, timeout: attempt.timeoutMs, maxRetries: 0 },
     );
+    headersReceived = true;
     let text = '';
     let finishReason: string | null | undefined;
     let usage: { prompt_tokens: number; completion_tokens: number } | undefined;
@@ -102,13 +104,17 @@ async function completeStreaming(
     if (attempt.signal.aborted) throw modelError('LLM_TIMEOUT');
     // The SDK ends the loop quietly when the connection is cut before `[DONE]`: no finish means cut.
     if (finishReason === undefined || finishReason === null) {
-      throw modelError('LLM_UPSTREAM_ERROR', { detail: 'stream ended without finish_reason' });
+      throw modelError('LLM_STREAM_INTERRUPTED', { detail: 'stream ended without finish_reason' });
     }
     checkFinish(finishReason);
     return acceptText(text, usage);
   } catch (error) {
     if (idle.signal.aborted && !attempt.signal.aborted)
       throw modelError('LLM_TIMEOUT', { detail: 'stream idle' });
+    // A socket torn down mid-stream surfaces as undici's bare "terminated" TypeError, not an API error.
+    if (headersReceived && !attempt.signal.aborted && error instanceof TypeError) {
+      throw modelError('LLM_STREAM_INTERRUPTED', { cause: error });
+    }
     throw error;
   } finally {
     clearTimeout(idleTimer);
@@ -125,7 +131,7 @@ function acceptText(
   text: string,
   usage: { prompt_tokens: number; completion_tokens: number } | null | undefined,
 ) {
-  if (text.trim() === '') throw modelError('LLM_BAD_RESPONSE', { detail: 'empty content' });
+  if (text.trim() === '') throw modelError('LLM_EMPTY_REPLY', { detail: 'empty content' });
   return {
     text,
     usage: usage

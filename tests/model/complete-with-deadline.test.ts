@@ -98,7 +98,11 @@ describe('completeWithDeadline: success and attempts', () => {
     const clock = new SimulatedClock();
     const model = new ScriptedModel([{ kind: 'reply', text: '[caring] 辛苦了' }], clock);
     const reply = await run(model, clock, { deadlineMs: 10_000, maxAttempts: 3 });
-    expect(reply).toEqual({ text: '[caring] 辛苦了', usage: { promptTokens: 10, completionTokens: 5 } });
+    expect(reply).toEqual({
+      text: '[caring] 辛苦了',
+      usage: { promptTokens: 10, completionTokens: 5 },
+      fromFallback: false,
+    });
     expect(model.attempts).toHaveLength(1);
     expect(model.attempts[0]?.timeoutMs).toBe(10_000);
     expect(model.attempts[0]?.messages).toEqual(MESSAGES);

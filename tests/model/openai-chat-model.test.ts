@@ -60,6 +60,7 @@ function modelConfig(stream: boolean, overrides: Partial<ModelConfig> = {}): Mod
     idleTimeoutMs: 20_000,
     maxAttempts: 2,
     maxRetryWaitMs: 3_000,
+    fallback: undefined,
     ...overrides,
   };
 }
@@ -117,7 +118,11 @@ describe.each([
         usage: { prompt_tokens: 42, completion_tokens: 17 },
       });
       const reply = await complete(modelConfig(stream), 5_000);
-      expect(reply).toEqual({ text: REPLY_TEXT, usage: { promptTokens: 42, completionTokens: 17 } });
+      expect(reply).toEqual({
+        text: REPLY_TEXT,
+        usage: { promptTokens: 42, completionTokens: 17 },
+        fromFallback: false,
+      });
 
       const requests = fake.requests();
       expect(requests).toHaveLength(1);
@@ -195,11 +200,11 @@ describe.each([
 
     it('body cut off (socket destroyed) → an error, not the partial text', async () => {
       fake.setDefault({ kind: 'cut-stream', partialContent: '[sad] 很遗憾😢听到' });
-      // The SDK surfaces undici's "terminated" TypeError, which is an upstream failure to us.
+      // Streaming: undici's "terminated" TypeError after the headers; JSON: the SDK's own read error.
       const { error } = await expectFailure(
         modelConfig(stream, { maxAttempts: 1 }),
         1_000,
-        'LLM_UPSTREAM_ERROR',
+        stream ? 'LLM_STREAM_INTERRUPTED' : 'LLM_UPSTREAM_ERROR',
       );
       expect(error.retryable).toBe(true);
     });
@@ -207,7 +212,7 @@ describe.each([
     it('body ended cleanly but early (no finish_reason / [DONE]) → an error, not the partial text', async () => {
       fake.setDefault({ kind: 'cut-stream', partialContent: '[sad] 很遗憾😢听到', cleanEnd: true });
       // Streaming: the SDK ends quietly and the model notices the missing finish; JSON: half a body.
-      const code = stream ? 'LLM_UPSTREAM_ERROR' : 'LLM_BAD_RESPONSE';
+      const code = stream ? 'LLM_STREAM_INTERRUPTED' : 'LLM_BAD_RESPONSE';
       const { error } = await expectFailure(modelConfig(stream, { maxAttempts: 1 }), 1_000, code);
       expect(error.retryable).toBe(true);
     });
@@ -222,14 +227,14 @@ describe.each([
       await expectFailure(modelConfig(stream, { maxAttempts: 1 }), 1_000, 'LLM_BAD_RESPONSE');
     });
 
-    it('empty content → LLM_BAD_RESPONSE', async () => {
+    it('empty content → LLM_EMPTY_REPLY', async () => {
       fake.setDefault({ kind: 'empty-content' });
-      await expectFailure(modelConfig(stream, { maxAttempts: 1 }), 1_000, 'LLM_BAD_RESPONSE');
+      await expectFailure(modelConfig(stream, { maxAttempts: 1 }), 1_000, 'LLM_EMPTY_REPLY');
     });
 
-    it('whitespace-only content → LLM_BAD_RESPONSE', async () => {
+    it('whitespace-only content → LLM_EMPTY_REPLY', async () => {
       fake.setDefault({ kind: 'reply', content: ' \n ' });
-      await expectFailure(modelConfig(stream, { maxAttempts: 1 }), 1_000, 'LLM_BAD_RESPONSE');
+      await expectFailure(modelConfig(stream, { maxAttempts: 1 }), 1_000, 'LLM_EMPTY_REPLY');
     });
 
     it('finish_reason content_filter → LLM_CONTENT_FILTERED, not retried even with time to spare', async () => {
