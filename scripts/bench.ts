@@ -17,6 +17,7 @@ import type { ChatModel } from '../shared/model/chat-model.js';
 import { createFunctionHandler } from '../shared/runtime/create-function-handler.js';
 import { createSessionStore } from '../shared/storage/create-session-store.js';
 import { startTestServices, TEST_COLLECTION } from '../tests/support/test-services.js';
+import { measureLoadRun } from './bench-load-run.js';
 import { buildFunctions, FUNCTION_NAMES } from './build.js';
 
 process.env.TENCENTCLOUD = 'true';
@@ -257,6 +258,10 @@ const warm = {
   ...(ramDisk === undefined ? {} : { local_ram_disk: await measureWarmTurns('local', services, ramDisk) }),
   cloudbase: await measureWarmTurns('cloudbase', services),
 };
+const loadRun = {
+  cloudbase: await measureLoadRun('cloudbase', services),
+  local_disk: await measureLoadRun('local', services),
+};
 const baselines = {
   bare_atomic_write_disk: measureBareAtomicWrite(tmpdir()),
   ...(ramDisk === undefined ? {} : { bare_atomic_write_ram_disk: measureBareAtomicWrite(ramDisk) }),
@@ -270,6 +275,7 @@ const results = {
   sizes,
   cold_start: coldStart,
   warm,
+  load_run: loadRun,
   baselines,
 };
 await mkdir('.bench', { recursive: true });
@@ -306,3 +312,15 @@ console.info(
 for (const [name, figures] of Object.entries(baselines)) {
   console.info(`  ${name.padEnd(27)} p50 ${figures.p50_ms} ms  p99 ${figures.p99_ms} ms`);
 }
+console.info('\nLoad run: 200 turns from 20 users at once, 1 send in 10 doubled (same client_msg_id):');
+for (const [storage, figures] of Object.entries(loadRun)) {
+  console.info(
+    `  ${storage.padEnd(10)} sends ${figures.sends}, acknowledged ${figures.acknowledged}, failed ${figures.failed_sends}, ` +
+      `lost ${figures.lost}, duplicated ${figures.duplicated}, misordered ${figures.misordered}, model calls ${figures.model_calls}; ` +
+      `overhead p50 ${figures.overhead_p50_ms} ms p95 ${figures.overhead_p95_ms} ms p99 ${figures.overhead_p99_ms} ms ` +
+      `(doubled send p50 ${figures.doubled_send_p50_ms} ms); ` +
+      `${figures.turns_per_second} turns/s`,
+  );
+  if (figures.lost + figures.duplicated + figures.misordered + figures.failed_sends > 0) process.exitCode = 1;
+}
+console.info(`  messages: ${loadRun.cloudbase.messages_from}`);
