@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { AppError } from '../errors/app-error.js';
+import { type CrisisResource, type CrisisRules, compileCrisisRules } from './screen-crisis-risk.js';
+
+export const CRISIS_PATTERNS_FILE = 'crisis-patterns.json';
+export const CRISIS_RESPONSE_FILE = 'crisis-response.txt';
+export const CRISIS_GUIDANCE_FILE = 'crisis-guidance.txt';
+/** Every crisis file the deployed function reads: the build must copy these beside the bundle. */
+export const CRISIS_ASSET_FILES = [CRISIS_PATTERNS_FILE, CRISIS_RESPONSE_FILE, CRISIS_GUIDANCE_FILE] as const;
+
+export interface CrisisAssets {
+  rules: CrisisRules;
+  /** The hotlines, attached by code to every medium or high turn. */
+  resources: CrisisResource[];
+  /** The fixed, human-written high-risk reply; the model never writes it. */
+  responseTemplate: string;
+  /** Appended to the system prompt for a medium-risk turn. */
+  guidance: string;
+}
+
+/**
+ * Reads and checks the crisis files once at start-up (sync, like loadPromptAssets). A broken file is a
+ * configuration error naming the file and entry, so a counsellor's edit cannot silently disable screening.
+ */
+export function loadCrisisAssets(promptDir: string): CrisisAssets {
+  let rawPatterns: unknown;
+  try {
+    rawPatterns = JSON.parse(readAsset(promptDir, CRISIS_PATTERNS_FILE));
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw assetError(CRISIS_PATTERNS_FILE, 'is not valid JSON', error);
+  }
+  let rules: CrisisRules;
+  try {
+    rules = compileCrisisRules(rawPatterns);
+  } catch (error) {
+    throw assetError(CRISIS_PATTERNS_FILE, error instanceof Error ? error.message : 'is invalid', error);
+  }
+  const responseTemplate = readAsset(promptDir, CRISIS_RESPONSE_FILE).trim();
+  const guidance = readAsset(promptDir, CRISIS_GUIDANCE_FILE).trim();
+  if (responseTemplate === '') throw assetError(CRISIS_RESPONSE_FILE, 'is empty', undefined);
+  if (guidance === '') throw assetError(CRISIS_GUIDANCE_FILE, 'is empty', undefined);
+  // The fixed reply is the only thing a person in danger reads: it must give every listed number.
+  const numbersInTemplate = new Set((responseTemplate.match(/\d[\d-]*\d|\d/g) ?? []).map(digitsOnly));
+  const missing = rules.resources.filter((resource) => !numbersInTemplate.has(digitsOnly(resource.phone)));
+  if (missing.length > 0) {
+    const phones = missing.map((resource) => resource.phone).join(', ');
+    throw assetError(CRISIS_RESPONSE_FILE, `does not give the hotline(s) ${phones}`, undefined);
+  }
+  return {
+    rules,
+    resources: rules.resources.map((resource) => ({ ...resource })),
+    responseTemplate,
+    guidance,
+  };
+}
+
+function digitsOnly(text: string): string {
+  return text.replace(/\D/g, '');
+}
+
+function readAsset(promptDir: string, fileName: string): string {
+  try {
+    return readFileSync(path.join(promptDir, fileName), 'utf8');
+  } catch (error) {
+    throw assetError(fileName, 'cannot be read', error);
+  }
+}
+
+function assetError(fileName: string, problem: string, cause: unknown): AppError {
+  return new AppError('CONFIG_INVALID', `服务配置有误，请联系管理员。(Crisis file ${fileName}: ${problem})`, {
+    cause,
+  });
+}

@@ -1,0 +1,67 @@
+/**
+ * The labelled set in tests/fixtures/crisis is the screen's acceptance test: a pattern edit that costs
+ * recall or adds false positives fails here. Targets from the issue: recall ≥ 0.95, false positives ≤ 5%.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import {
+  falsePositiveRate,
+  type LabelledLine,
+  parseEvaluationFile,
+  recall,
+  tally,
+} from '../../shared/safety/crisis-evaluation.js';
+import { loadCrisisAssets } from '../../shared/safety/load-crisis-assets.js';
+import { screenCrisisRisk } from '../../shared/safety/screen-crisis-risk.js';
+
+const { rules } = loadCrisisAssets(fileURLToPath(new URL('../../prompt', import.meta.url)));
+const parsed = parseEvaluationFile(
+  readFileSync(new URL('../fixtures/crisis/crisis-labelled.jsonl', import.meta.url), 'utf8'),
+);
+const lines: LabelledLine[] = parsed.format === 'labelled' ? parsed.lines : [];
+const outcomes = lines.map((line) => ({
+  ...line,
+  flagged: screenCrisisRisk({ message: line.text, recentUserMessages: [] }, rules).level !== 'none',
+}));
+
+describe('the labelled crisis set', () => {
+  it('is a labelled set of at least 400 lines, about 40% risk, every line with a kind', () => {
+    expect(parsed.format).toBe('labelled');
+    expect(lines.length).toBeGreaterThanOrEqual(400);
+    const riskShare = lines.filter((line) => line.risk).length / lines.length;
+    expect(riskShare).toBeGreaterThan(0.35);
+    expect(riskShare).toBeLessThan(0.45);
+    expect(lines.every((line) => line.kind !== undefined)).toBe(true);
+  });
+
+  it('has the hard negatives the issue names', () => {
+    const negatives = new Set(lines.filter((line) => !line.risk).map((line) => line.text));
+    for (const text of [
+      '累死了',
+      '笑死我了',
+      '我不会自杀的',
+      '热死了',
+      '想死你了',
+      '饿死了',
+      '失恋了好难过',
+      '考试没考好',
+    ]) {
+      expect(negatives).toContain(text);
+    }
+  });
+
+  it('meets recall ≥ 0.95 and a false-positive rate ≤ 0.05 over the whole set', () => {
+    const counts = tally(outcomes);
+    expect(recall(counts)).toBeGreaterThanOrEqual(0.95);
+    expect(falsePositiveRate(counts)).toBeLessThanOrEqual(0.05);
+  });
+
+  it('meets the same targets on each half (odd line numbers tuned on, even ones held out)', () => {
+    for (const parity of [1, 0]) {
+      const counts = tally(outcomes.filter((line) => line.lineNumber % 2 === parity));
+      expect(recall(counts)).toBeGreaterThanOrEqual(0.95);
+      expect(falsePositiveRate(counts)).toBeLessThanOrEqual(0.05);
+    }
+  });
+});
