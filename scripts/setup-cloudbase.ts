@@ -16,12 +16,13 @@ if (config.cloudbase.envId === undefined) {
 const database = await openCloudbaseDatabase(config.cloudbase);
 const { created, existing } = await ensureCollections(
   database,
-  requiredCollections(config.cloudbase.collection),
+  requiredCollections(config.cloudbase.collection, config.cloudbase.usageCollection),
 );
 console.info(
   `collections created: ${created.join(', ') || 'none'}; already there: ${existing.join(', ') || 'none'}`,
 );
 console.info(
-  'Next, in the CloudBase console: set the collection permission to "仅管理端可读写" (only the functions read it),\n' +
-    'and add the index {user_id: 1, updated_at: -1} for session listings (see README, Storage).',
+  'Next, in the CloudBase console: set both collections\' permission to "仅管理端可读写" (only the functions read them),\n' +
+    `and add the index {user_id: 1, updated_at: -1} on ${config.cloudbase.collection} for session listings (see README, Storage).\n` +
+    `${config.cloudbase.usageCollection} is read by _id only and needs no index (see docs/usage-limits.md).`,
 );

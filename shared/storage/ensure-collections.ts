@@ -1,8 +1,14 @@
 import type { CloudbaseDatabase } from '../cloudbase/cloudbase-sdk.js';
 
-/** Collections the service needs; CloudBase does not create them on the first insert. */
-export function requiredCollections(sessionCollection: string): string[] {
-  return [sessionCollection];
+/**
+ * Collections the service needs; CloudBase does not create them on the first insert. The usage
+ * collection (per-user limits, docs/usage-limits.md) is needed by the chat function: without it every
+ * chat turn fails its usage count.
+ */
+export function requiredCollections(sessionCollection: string, usageCollection?: string): string[] {
+  return usageCollection === undefined || usageCollection === sessionCollection
+    ? [sessionCollection]
+    : [sessionCollection, usageCollection];
 }
 
 /** Creates each missing collection; running it again is harmless. */
