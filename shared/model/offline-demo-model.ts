@@ -1,5 +1,6 @@
-import { classifyByKeywords } from '../emotion/classify-by-keywords.js';
+import { classifyBasicEmotion } from '../emotion/classify-basic-emotion.js';
 import type { EmotionLabelSet } from '../emotion/emotion-label-set.js';
+import { expressionFor } from '../emotion/resolve-reply-emotion.js';
 import type { ChatModel } from './chat-model.js';
 
 /** Marks every demo reply so nobody mistakes it for the real companion. */
@@ -24,8 +25,9 @@ export function createOfflineDemoModel(labelSet: EmotionLabelSet): ChatModel {
     provider: 'offline',
     async complete(attempt) {
       const lastUserMessage = [...attempt.messages].reverse().find((message) => message.role === 'user');
-      const guessed = classifyByKeywords(lastUserMessage?.content ?? '', labelSet);
-      const label = guessed === labelSet.fallback ? 'caring' : guessed;
+      // The local classifier reads the user's words; a plain message gets the caring face.
+      const basic = classifyBasicEmotion(lastUserMessage?.content ?? '').label;
+      const label = basic === 'neutral' ? 'caring' : expressionFor(basic, labelSet);
       const known = labelSet.labels.some((entry) => entry.label === label) ? label : labelSet.fallback;
       const text = repliesByLabel[known] ?? '我在听，你愿意多说一些吗？';
       return { text: `[${known}] ${OFFLINE_DEMO_PREFIX}${text}`, usage: undefined };

@@ -1,7 +1,7 @@
 /**
  * Label sets for the emotion and offline-model tests: the real `prompt/emotion-labels.json`, read and
  * validated the way the service does, and a small custom set that shares no label with it, to prove the
- * code reads labels and keywords from the set rather than from anything hard-coded.
+ * code reads labels and the basic-emotion mapping from the set rather than from anything hard-coded.
  */
 import { readFileSync } from 'node:fs';
 import { type EmotionLabelSet, emotionLabelSetSchema } from '../../shared/emotion/emotion-label-set.js';
@@ -16,20 +16,28 @@ export function loadDefaultLabelSet(): EmotionLabelSet {
 export const CALM_EXCITED_LABEL_SET: EmotionLabelSet = emotionLabelSetSchema.parse({
   version: 1,
   fallback: 'calm',
+  // Two expressions only: every positive or surprising feeling is excited, everything else calm.
+  from_basic: {
+    happy: 'excited',
+    surprise: 'excited',
+    sad: 'calm',
+    angry: 'calm',
+    fear: 'calm',
+    disgust: 'calm',
+    neutral: 'calm',
+  },
   labels: [
     {
       label: 'calm',
       name_zh: '平静',
       description_zh: '安静地陪伴。',
       sprite: 'calm_sprite',
-      keywords: ['深呼吸', '放松', '慢慢来'],
     },
     {
       label: 'excited',
       name_zh: '兴奋',
       description_zh: '为好消息激动。',
       sprite: 'excited_sprite',
-      keywords: ['太棒了', '激动', '迫不及待'],
     },
   ],
 });

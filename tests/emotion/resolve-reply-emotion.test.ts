@@ -1,16 +1,35 @@
 /**
  * resolveReplyEmotion decides the monster's expression for a reply: the model's tag when it names a known
- * label, else the keyword classifier. Labels and keywords come from the label file, so the tests read them
- * from there (and from a custom set) instead of repeating them.
+ * label (unless it badly contradicts the text), else the local classifier mapped through the label file's
+ * `from_basic`. Labels come from the label file, so the tests read them from there and from a custom set.
  */
 import { describe, expect, it } from 'vitest';
-import { classifyByKeywords } from '../../shared/emotion/classify-by-keywords.js';
-import { hasLabel } from '../../shared/emotion/emotion-label-set.js';
-import { resolveReplyEmotion } from '../../shared/emotion/resolve-reply-emotion.js';
+import {
+  type BasicEmotion,
+  type BasicEmotionResult,
+  basicEmotions,
+} from '../../shared/emotion/basic-emotions.js';
+import { emotionLabelSetSchema, hasLabel } from '../../shared/emotion/emotion-label-set.js';
+import {
+  OVERRIDE_MAX_MODEL_SCORE,
+  OVERRIDE_MIN_SCORE,
+  resolveReplyEmotion,
+} from '../../shared/emotion/resolve-reply-emotion.js';
 import { CALM_EXCITED_LABEL_SET, loadDefaultLabelSet } from './label-sets.js';
 
 const LABEL_SET = loadDefaultLabelSet();
 const KNOWN_LABELS = LABEL_SET.labels.map((entry) => entry.label);
+
+/** A classifier that answers the given scores (the rest share what is left), to pin the rule's edges. */
+function scripted(scores: Partial<Record<BasicEmotion, number>>): (text: string) => BasicEmotionResult {
+  const given = Object.values(scores).reduce((sum, value) => sum + value, 0);
+  const others = basicEmotions.filter((basic) => scores[basic] === undefined);
+  const full = Object.fromEntries(
+    basicEmotions.map((basic) => [basic, scores[basic] ?? (1 - given) / others.length]),
+  ) as Record<BasicEmotion, number>;
+  const label = basicEmotions.reduce((best, basic) => (full[basic] > full[best] ? basic : best), 'neutral');
+  return () => ({ label, scores: full });
+}
 
 describe('resolveReplyEmotion with the default label file', () => {
   it.each(KNOWN_LABELS)('takes the model’s known tag [%s] as the emotion, source "model"', (label) => {
@@ -33,36 +52,29 @@ describe('resolveReplyEmotion with the default label file', () => {
     });
   });
 
-  it('trusts the model’s tag over the keywords in the text', () => {
-    // The text is full of "sad" keywords, but the model chose caring.
-    expect(resolveReplyEmotion('[caring] 很遗憾，你一定很难过、很伤心。', LABEL_SET)).toMatchObject({
-      emotion: 'caring',
-      emotionSource: 'model',
-    });
-  });
-
-  it('falls back to the classifier for an unknown tag, and removes that tag from the content', () => {
-    expect(resolveReplyEmotion('[confused] 很遗憾听到这个消息，我也很难过。', LABEL_SET)).toEqual({
-      content: '很遗憾听到这个消息，我也很难过。',
-      emotion: 'sad',
-      emotionSource: 'classifier',
-    });
-  });
-
-  it('falls back to the classifier when the tag is missing', () => {
+  it('classifies the reply when the tag is missing, unknown or garbled, and maps it to an expression', () => {
     expect(resolveReplyEmotion('太好了，恭喜你！真为你高兴。', LABEL_SET)).toEqual({
       content: '太好了，恭喜你！真为你高兴。',
       emotion: 'happy',
       emotionSource: 'classifier',
     });
-  });
-
-  it('uses the set’s fallback label when neither a tag nor a keyword is found', () => {
-    expect(resolveReplyEmotion('The weather is mild today.', LABEL_SET)).toEqual({
-      content: 'The weather is mild today.',
-      emotion: LABEL_SET.fallback,
+    expect(resolveReplyEmotion('[confused] 听到这个消息我好难过，想哭。', LABEL_SET)).toEqual({
+      content: '听到这个消息我好难过，想哭。',
+      emotion: 'sad',
       emotionSource: 'classifier',
     });
+    // Fear has no face of its own: the label file maps it to worried.
+    expect(resolveReplyEmotion('[sa d 你这样我好害怕，真的很担心出事', LABEL_SET)).toMatchObject({
+      emotion: 'worried',
+      emotionSource: 'classifier',
+    });
+  });
+
+  it('maps every basic emotion through from_basic', () => {
+    for (const basic of basicEmotions) {
+      const resolved = resolveReplyEmotion('没有标签的回复', LABEL_SET, scripted({ [basic]: 0.9 }));
+      expect(resolved.emotion).toBe(LABEL_SET.from_basic[basic]);
+    }
   });
 
   it('gives empty content for a reply that is only a tag (the caller decides what to do with it)', () => {
@@ -70,11 +82,6 @@ describe('resolveReplyEmotion with the default label file', () => {
       content: '',
       emotion: 'sad',
       emotionSource: 'model',
-    });
-    expect(resolveReplyEmotion(' 【confused】 ', LABEL_SET)).toEqual({
-      content: '',
-      emotion: LABEL_SET.fallback,
-      emotionSource: 'classifier',
     });
   });
 
@@ -89,31 +96,65 @@ describe('resolveReplyEmotion with the default label file', () => {
   });
 });
 
-describe('classifyByKeywords', () => {
-  it('can reach every label of the label file through one of that label’s own keywords', () => {
-    for (const entry of LABEL_SET.labels) {
-      const reached = entry.keywords.some(
-        (keyword) => classifyByKeywords(keyword, LABEL_SET) === entry.label,
-      );
-      expect(reached, `no keyword of "${entry.label}" classifies as "${entry.label}"`).toBe(true);
+describe('the override rule: the classifier replaces a tag that contradicts the text badly', () => {
+  it('overrides [happy] on a reply full of sorrow for a loss, and records what the model said', () => {
+    expect(
+      resolveReplyEmotion(
+        '[happy] 听到你外婆去世的消息，我真的很难过，心里好痛，想陪你一起哭一场。',
+        LABEL_SET,
+      ),
+    ).toEqual({
+      content: '听到你外婆去世的消息，我真的很难过，心里好痛，想陪你一起哭一场。',
+      emotion: 'sad',
+      emotionSource: 'classifier',
+      modelEmotion: 'happy',
+    });
+  });
+
+  it('overrides exactly at the thresholds, and not a hair beyond them', () => {
+    const atEdge = scripted({ sad: OVERRIDE_MIN_SCORE, happy: OVERRIDE_MAX_MODEL_SCORE });
+    expect(resolveReplyEmotion('[happy] 文本', LABEL_SET, atEdge)).toMatchObject({
+      emotion: 'sad',
+      modelEmotion: 'happy',
+    });
+    const unsure = scripted({ sad: OVERRIDE_MIN_SCORE - 0.01, happy: 0.1 });
+    expect(resolveReplyEmotion('[happy] 文本', LABEL_SET, unsure)).toMatchObject({
+      emotion: 'happy',
+      emotionSource: 'model',
+    });
+    const mixed = scripted({ sad: 0.7, happy: OVERRIDE_MAX_MODEL_SCORE + 0.01 });
+    expect(resolveReplyEmotion('[happy] 文本', LABEL_SET, mixed)).toMatchObject({
+      emotion: 'happy',
+      emotionSource: 'model',
+    });
+  });
+
+  it('overrides a negative tag on a clearly happy reply, the other way round', () => {
+    expect(resolveReplyEmotion('[sad] 文本', LABEL_SET, scripted({ happy: 0.8, sad: 0.05 }))).toMatchObject({
+      emotion: 'happy',
+      emotionSource: 'classifier',
+      modelEmotion: 'sad',
+    });
+  });
+
+  it('keeps the tag when the feelings differ but are not opposite (sad vs worried, or surprise)', () => {
+    expect(resolveReplyEmotion('[worried] 文本', LABEL_SET, scripted({ sad: 0.9 }))).toMatchObject({
+      emotion: 'worried',
+    });
+    expect(
+      resolveReplyEmotion('[happy] 文本', LABEL_SET, scripted({ surprise: 0.9, happy: 0.01 })),
+    ).toMatchObject({
+      emotion: 'happy',
+    });
+  });
+
+  it('never overrides an expression no basic emotion maps to (caring, thinking)', () => {
+    for (const label of ['caring', 'thinking']) {
+      expect(resolveReplyEmotion(`[${label}] 文本`, LABEL_SET, scripted({ happy: 0.99 }))).toMatchObject({
+        emotion: label,
+        emotionSource: 'model',
+      });
     }
-  });
-
-  it('picks the label with the most keyword hits', () => {
-    // One "worried" keyword (担心) against three "sad" ones (难过, 伤心, 哭).
-    expect(classifyByKeywords('我有点担心你，听说你很难过、很伤心，一直在哭。', LABEL_SET)).toBe('sad');
-  });
-
-  it('on a tie, picks the label listed first in the file', () => {
-    const firstListed = LABEL_SET.labels.findIndex((entry) => entry.label === 'happy');
-    const laterListed = LABEL_SET.labels.findIndex((entry) => entry.label === 'worried');
-    expect(firstListed).toBeLessThan(laterListed);
-    expect(classifyByKeywords('开心，又有点紧张', LABEL_SET)).toBe('happy');
-  });
-
-  it('returns the set’s fallback when no keyword occurs, including for empty text', () => {
-    expect(classifyByKeywords('Nothing here matches.', LABEL_SET)).toBe(LABEL_SET.fallback);
-    expect(classifyByKeywords('', LABEL_SET)).toBe(LABEL_SET.fallback);
   });
 });
 
@@ -124,33 +165,20 @@ describe('a custom label set works without code changes', () => {
       emotion: 'excited',
       emotionSource: 'model',
     });
-    expect(resolveReplyEmotion('【CALM】先深呼吸。', CALM_EXCITED_LABEL_SET)).toMatchObject({
-      emotion: 'calm',
-      emotionSource: 'model',
-    });
   });
 
-  it('treats a label of the default file as unknown and classifies with the set’s keywords', () => {
-    expect(resolveReplyEmotion('[sad] 我好激动，迫不及待想听你说！', CALM_EXCITED_LABEL_SET)).toEqual({
-      content: '我好激动，迫不及待想听你说！',
-      emotion: 'excited',
-      emotionSource: 'classifier',
-    });
-  });
-
-  it('falls back to the set’s own fallback label', () => {
-    const resolved = resolveReplyEmotion('很遗憾听到这个消息。', CALM_EXCITED_LABEL_SET);
-    expect(resolved).toEqual({
-      content: '很遗憾听到这个消息。',
-      emotion: 'calm',
-      emotionSource: 'classifier',
-    });
+  it('maps the classifier through the set’s own from_basic', () => {
+    const resolved = resolveReplyEmotion('[sad] 今天太开心了！', CALM_EXCITED_LABEL_SET);
+    expect(resolved).toEqual({ content: '今天太开心了！', emotion: 'excited', emotionSource: 'classifier' });
     expect(hasLabel(CALM_EXCITED_LABEL_SET, resolved.emotion)).toBe(true);
   });
 
-  it('removes the set’s own labels from the middle of the text', () => {
-    expect(resolveReplyEmotion('[excited] 太棒了！[calm] 先放松一下。', CALM_EXCITED_LABEL_SET).content).toBe(
-      '太棒了！ 先放松一下。',
-    );
+  it('refuses a label file whose from_basic leaves a basic emotion out or names an unknown label', () => {
+    const base = JSON.parse(JSON.stringify(CALM_EXCITED_LABEL_SET));
+    const missing = { ...base, from_basic: { ...base.from_basic, fear: undefined } };
+    expect(emotionLabelSetSchema.safeParse(missing).success).toBe(false);
+    const unknown = { ...base, from_basic: { ...base.from_basic, fear: 'worried' } };
+    expect(emotionLabelSetSchema.safeParse(unknown).success).toBe(false);
+    expect(emotionLabelSetSchema.safeParse(base).success).toBe(true);
   });
 });
