@@ -1,10 +1,12 @@
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod/mini';
 import { AppError } from '../errors/app-error.js';
 import { withFileLock } from './file-lock.js';
+import { assertCutoff, exportPage, sweepLimit } from './privacy-limits.js';
 import { checkShape, readIfExists, statIfExists } from './read-session-files.js';
 import {
+  idPattern,
   SESSION_SCHEMA_VERSION,
   type SessionDocument,
   type SessionKey,
@@ -29,6 +31,15 @@ type SessionIndex = z.infer<typeof sessionIndexSchema>;
  * document, `DATA_DIR/sessions.json` lists every session (owner, id, creation time). Writes are atomic
  * renames made under a lock file, so concurrent writers (in this process or others) lose nothing. The
  * index changes only when a session is created, so an ordinary turn rewrites one file.
+ *
+ * Deletions take the session file's lock, delete the file and, still under it, take the index's lock to
+ * drop its entry (always in that order; a turn never holds the index lock while it waits for a file
+ * lock, so the two cannot deadlock). A turn queued behind a delete then finds no file and starts a fresh
+ * session with its own message, and adds it to the index again; it never sees half of the deleted one.
+ * The user's directory is removed once it is empty; a turn that created it again a moment before fails
+ * once with the retryable STORAGE_UNAVAILABLE, and its retry recreates it. Exports and deletions list a
+ * user's sessions from the directory, the ground truth, not from the index, so a session missing from the
+ * index (a crash between the two writes) is still exported and deleted.
  */
 export function createLocalFileSessionStore(options: { dataDir: string }): SessionStore {
   const dataDir = path.resolve(options.dataDir);
@@ -129,6 +140,85 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
     });
   }
 
+  function userDirectory(userId: string): string {
+    assertUserId(userId);
+    return path.join(dataDir, userId);
+  }
+
+  /** Session ids with a file in the user's directory, in code-unit order; lock and temp files are skipped. */
+  function sessionIdsOnDisk(userId: string): string[] {
+    return namesIn(userDirectory(userId))
+      .filter((name) => name.endsWith('.json'))
+      .map((name) => name.slice(0, -'.json'.length))
+      .filter((sessionId) => idPattern.test(sessionId))
+      .sort();
+  }
+
+  /**
+   * The session document at its path if it is this key's, undefined when there is no file or the file
+   * is another owner's (ids that differ only in case, on a case-insensitive disk).
+   */
+  function readOwnedSession(key: SessionKey): SessionDocument | undefined {
+    const text = readIfExists(sessionPath(key));
+    if (text === undefined) return undefined;
+    const document = checkShape(JSON.parse(text));
+    return document.user_id === key.userId && document.session_id === key.sessionId ? document : undefined;
+  }
+
+  function removeFromIndex(key: SessionKey): void {
+    const index = readIndex();
+    const entryKey = `${key.userId}/${key.sessionId}`;
+    if (index.sessions[entryKey] === undefined) return;
+    cachedIndex = undefined;
+    const { [entryKey]: _removed, ...rest } = index.sessions;
+    const updated: SessionIndex = { ...index, sessions: rest };
+    writeFileAtomically(indexPath, `${JSON.stringify(updated, null, 1)}\n`);
+    const info = statSync(indexPath);
+    cachedIndex = { inode: info.ino, size: info.size, modifiedMs: info.mtimeMs, index: updated };
+  }
+
+  /** Drops the key's index entry, if it has one, under the index's lock. */
+  async function dropIndexEntry(key: SessionKey): Promise<void> {
+    if (readIndex().sessions[`${key.userId}/${key.sessionId}`] === undefined) return;
+    await withFileLock(`${indexPath}.lock`, () => removeFromIndex(key));
+  }
+
+  /**
+   * Deletes the key's session file if `shouldDelete` agrees, under the file's lock, and drops its index
+   * entry under the index's lock taken inside it. True when the file was deleted.
+   */
+  async function deleteSessionFile(
+    key: SessionKey,
+    shouldDelete: (document: SessionDocument) => boolean,
+  ): Promise<boolean> {
+    const filePath = sessionPath(key);
+    try {
+      return await withFileLock(`${filePath}.lock`, async () => {
+        const document = readOwnedSession(key);
+        const deleted = document !== undefined && shouldDelete(document);
+        if (deleted) rmSync(filePath, { force: true });
+        // An entry without a file of its own (deleted, or another owner's path) is dropped as well.
+        if (deleted || document === undefined) await dropIndexEntry(key);
+        return deleted;
+      });
+    } catch (error) {
+      // No directory to hold the lock file (never made, or removed by a delete that just finished):
+      // then there is no session file either.
+      if (!hasCode(error, 'ENOENT') || statIfExists(path.dirname(filePath)) !== undefined) throw error;
+      await dropIndexEntry(key);
+      return false;
+    }
+  }
+
+  /** Removes the user's directory when nothing is left in it (its last lock file is gone too). */
+  function removeDirectoryIfEmpty(userId: string): void {
+    try {
+      rmdirSync(userDirectory(userId));
+    } catch (error) {
+      if (!hasCode(error, 'ENOENT') && !hasCode(error, 'ENOTEMPTY') && !hasCode(error, 'EEXIST')) throw error;
+    }
+  }
+
   return {
     async getSession(key, options = {}) {
       const filePath = sessionPath(key);
@@ -183,5 +273,94 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
           .slice(0, Math.min(options.limit ?? 100, 100));
       });
     },
+
+    async exportSessions(userId, options = {}) {
+      assertUserId(userId);
+      const page = exportPage(options);
+      return storageCall(async () => {
+        const after = page.afterSessionId;
+        const documents: SessionDocument[] = [];
+        for (const sessionId of sessionIdsOnDisk(userId)) {
+          if (documents.length >= page.limit) break;
+          if (after !== undefined && sessionId <= after) continue;
+          const document = readOwnedSession({ userId, sessionId });
+          if (document !== undefined) documents.push(sessionDocumentSchema.parse(document));
+        }
+        return documents;
+      });
+    },
+
+    async deleteSession(key) {
+      assertSessionKey(key);
+      return storageCall(async () => {
+        const deleted = await deleteSessionFile(key, () => true);
+        removeDirectoryIfEmpty(key.userId);
+        return deleted;
+      });
+    },
+
+    async deleteAllSessions(userId) {
+      assertUserId(userId);
+      return storageCall(async () => {
+        // The directory is the truth; index entries are added so that stale ones are dropped too.
+        const sessionIds = new Set(sessionIdsOnDisk(userId));
+        for (const entry of Object.values(readIndex().sessions)) {
+          if (entry.user_id === userId) sessionIds.add(entry.session_id);
+        }
+        let deleted = 0;
+        for (const sessionId of sessionIds) {
+          if (await deleteSessionFile({ userId, sessionId }, () => true)) deleted += 1;
+        }
+        removeDirectoryIfEmpty(userId);
+        return deleted;
+      });
+    },
+
+    async deleteSessionsUpdatedBefore(cutoffIso, options = {}) {
+      assertCutoff(cutoffIso);
+      const limit = sweepLimit(options.limit);
+      const isOld = (document: SessionDocument) =>
+        typeof document.updated_at === 'string' && document.updated_at < cutoffIso;
+      return storageCall(async () => {
+        let deleted = 0;
+        for (const userId of namesIn(dataDir).filter((name) => idPattern.test(name))) {
+          if (deleted >= limit) break;
+          for (const sessionId of sessionIdsOnDisk(userId)) {
+            if (deleted >= limit) break;
+            const key = { userId, sessionId };
+            // Read without the lock first, so a sweep does not queue behind every live session; the
+            // age is checked again under the lock before anything is deleted.
+            const current = readForSweep(key);
+            if (current === undefined || !isOld(current)) continue;
+            if (await deleteSessionFile(key, isOld)) deleted += 1;
+          }
+          removeDirectoryIfEmpty(userId);
+        }
+        return deleted;
+      });
+    },
   };
+
+  /** A file that cannot be read is skipped by the sweep rather than stopping it for every other user. */
+  function readForSweep(key: SessionKey): SessionDocument | undefined {
+    try {
+      return readOwnedSession(key);
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** Entry names of a directory; none when it does not exist. */
+function namesIn(directory: string): string[] {
+  try {
+    return readdirSync(directory);
+  } catch (error) {
+    if (hasCode(error, 'ENOENT')) return [];
+    throw error;
+  }
+}
+
+function hasCode(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === code;
 }

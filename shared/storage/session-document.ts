@@ -16,8 +16,13 @@ export const storedMessageSchema = z.object({
   timestamp: z.string(),
   /** Only on agent messages: the monster's expression for this reply. */
   emotion: z.optional(z.string()),
-  /** Only on agent messages: whether the label came from the model's tag or the local classifier. */
-  emotion_source: z.optional(z.enum(['model', 'classifier'])),
+  /**
+   * Only on agent messages: where the label came from: the model's tag, the local classifier, or the
+   * fixed crisis reply (`template`).
+   */
+  emotion_source: z.optional(z.enum(['model', 'classifier', 'template'])),
+  /** Only on agent messages whose label the classifier overrode: the label the model gave. */
+  model_emotion: z.optional(z.string()),
   /**
    * Only on user messages: the state of the turn it opened. `pending` while its reply is being made,
    * `complete` once answered, `failed` when the model could not answer (a retry may still complete it),
@@ -37,6 +42,10 @@ export const storedMessageSchema = z.object({
   attempts: z.optional(z.number()),
   /** Only on agent messages: the user message this reply answers. */
   reply_to: z.optional(z.string()),
+  /** Only on agent messages: the crisis screen's level for the turn, so the operator can find it. */
+  safety_level: z.optional(z.enum(['medium', 'high'])),
+  /** Only on agent messages: content security let the turn through but asked for a human review. */
+  content_review: z.optional(z.literal(true)),
 });
 
 export type StoredMessage = z.infer<typeof storedMessageSchema>;

@@ -47,6 +47,17 @@ export interface FinishTurnInput {
   now: string;
 }
 
+export interface ExportSessionsOptions {
+  /** Only sessions whose id sorts after this one (the last id of the previous page). */
+  afterSessionId?: string | undefined;
+  limit?: number | undefined;
+}
+
+/** Most sessions one export call returns; a user with more pages through them. */
+export const EXPORT_MAX_SESSIONS = 1000;
+/** Most sessions one retention call deletes unless told otherwise; the timer calls again while there is time. */
+export const RETENTION_SWEEP_DEFAULT_LIMIT = 500;
+
 /**
  * The storage port. Every call takes the owner's id: there is no way to name a session without its owner,
  * so no call can reach another user's session.
@@ -83,6 +94,31 @@ export interface SessionStore {
   finishTurn(input: FinishTurnInput): Promise<boolean>;
   /** The user's sessions, most recently updated first. */
   listSessions(userId: string, options?: { limit?: number }): Promise<SessionSummary[]>;
+  /**
+   * Whole documents of the user's sessions, for a data export, ordered by `session_id` (code-unit order,
+   * so pages are stable while the user keeps chatting). At most `limit` of them (default and cap
+   * `EXPORT_MAX_SESSIONS`); with `afterSessionId`, only those after it, to page through. Memory: the
+   * documents are held at once, so callers page with a small `limit` rather than load a heavy user's
+   * every session (a session may hold `MAX_SESSION_MESSAGES` messages).
+   */
+  exportSessions(userId: string, options?: ExportSessionsOptions): Promise<SessionDocument[]>;
+  /**
+   * Deletes the session: true when something was deleted, false when this user has no session with
+   * that id (another user's session with the same id is never touched). A turn that races the delete
+   * either lands before it (and is deleted with it) or after it, starting a fresh session with only its
+   * own message: never half of the deleted one.
+   */
+  deleteSession(key: SessionKey): Promise<boolean>;
+  /** Deletes every session of the user; the number deleted. */
+  deleteAllSessions(userId: string): Promise<number>;
+  /**
+   * The retention sweep, across ALL users (the only call that is not scoped to one owner; only the
+   * timer trigger makes it): deletes sessions whose `updated_at` is before `cutoffIso`, in batches, at
+   * most `limit` of them (default `RETENTION_SWEEP_DEFAULT_LIMIT`); the number deleted. `cutoffIso` is
+   * UTC as `Date.prototype.toISOString()` writes it, compared as a string, as the database does. A
+   * session updated after it was picked is not deleted.
+   */
+  deleteSessionsUpdatedBefore(cutoffIso: string, options?: { limit?: number }): Promise<number>;
   /** Releases connections and timers; the local server calls it on shutdown. */
   close?(): Promise<void>;
 }

@@ -55,6 +55,10 @@ function stallingStore(stalls: 'getSession' | 'beginTurn' | 'finishTurn'): Sessi
     findTurn: async () => undefined,
     claimTurn: async () => false,
     listSessions: async () => [],
+    exportSessions: async () => [],
+    deleteSession: async () => false,
+    deleteAllSessions: async () => 0,
+    deleteSessionsUpdatedBefore: async () => 0,
   };
 }
 

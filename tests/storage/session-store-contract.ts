@@ -8,6 +8,7 @@ import {
   sessionDocumentSchema,
 } from '../../shared/storage/session-document.js';
 import type { SessionStore, TurnOutcome } from '../../shared/storage/session-store.js';
+import { privacyContractTests } from './session-privacy-contract.js';
 import { turnContractTests } from './session-turn-contract.js';
 
 /**
@@ -505,6 +506,7 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
     });
 
     turnContractTests(() => ({ store, harness }));
+    privacyContractTests(() => ({ store, harness }));
 
     it('round-trips message contents and optional fields exactly', async () => {
       const key = { userId: alice, sessionId: 'unicode' };

@@ -1,0 +1,45 @@
+import type { Logger } from '../logging/logger.js';
+import type { SessionStore } from '../storage/session-store.js';
+
+const dayMs = 24 * 60 * 60 * 1000;
+/** Sessions per store call; the sweep calls again until none are left or its time is up. */
+export const RETENTION_BATCH = 200;
+/** The history function's timeout is 10 s; the sweep stops asking for more after this, and the next run goes on. */
+export const RETENTION_TIME_BUDGET_MS = 6_000;
+
+export type RetentionReport =
+  | { retention: 'disabled' }
+  | { retention: 'swept'; retention_days: number; cutoff: string; deleted: number; complete: boolean };
+
+/**
+ * Deletes every session, of any user, last updated more than `retentionDays` days ago. Everything it
+ * acts on comes from the configuration and the server clock, nothing from the event that started it, so
+ * whoever triggers it can at most run the same policy early. Without RETENTION_DAYS it does nothing.
+ */
+export async function runRetentionSweep(
+  settings: { retentionDays: number | undefined },
+  dependencies: { store: SessionStore; clock: () => Date; logger: Logger; elapsedMs?: () => number },
+): Promise<RetentionReport> {
+  const { retentionDays } = settings;
+  if (retentionDays === undefined) {
+    dependencies.logger.info('retention.disabled', { reason: 'RETENTION_DAYS not set' });
+    return { retention: 'disabled' };
+  }
+  const startedAt = Date.now();
+  const elapsedMs = dependencies.elapsedMs ?? (() => Date.now() - startedAt);
+  const cutoff = new Date(dependencies.clock().getTime() - retentionDays * dayMs).toISOString();
+  let deleted = 0;
+  let complete = false;
+  while (elapsedMs() < RETENTION_TIME_BUDGET_MS) {
+    const batch = await dependencies.store.deleteSessionsUpdatedBefore(cutoff, { limit: RETENTION_BATCH });
+    deleted += batch;
+    if (batch < RETENTION_BATCH) {
+      complete = true;
+      break;
+    }
+  }
+  const fields = { retention_days: retentionDays, cutoff, deleted, complete };
+  if (complete) dependencies.logger.info('retention.swept', fields);
+  else dependencies.logger.warn('retention.incomplete', fields);
+  return { retention: 'swept', ...fields };
+}
