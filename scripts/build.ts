@@ -5,7 +5,10 @@
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
+import { EMOTION_ASSETS_DIR, EMOTION_MODEL_FILE } from '../shared/emotion/load-emotion-model.js';
 import { LABELS_FILE, PROMPT_FILE } from '../shared/prompt/load-prompt-assets.js';
+import { CRISIS_ASSET_FILES } from '../shared/safety/load-crisis-assets.js';
+import { BLOCKED_WORDS_FILE } from '../shared/safety/word-list-content-check.js';
 
 export const FUNCTION_NAMES = ['chat', 'history'] as const;
 
@@ -109,8 +112,25 @@ export async function buildFunctions(outputRootOption = DEFAULT_OUTPUT_ROOT): Pr
       });
     }
     await mkdir(path.join(outputDir, 'prompt'), { recursive: true });
-    for (const file of [PROMPT_FILE, LABELS_FILE]) {
+    // The chat function also reads the crisis and word-list files; history needs only the labels.
+    const promptFiles =
+      name === 'chat'
+        ? [PROMPT_FILE, LABELS_FILE, ...CRISIS_ASSET_FILES, BLOCKED_WORDS_FILE]
+        : [PROMPT_FILE, LABELS_FILE];
+    for (const file of promptFiles) {
       await copyFile(path.resolve('prompt', file), path.join(outputDir, 'prompt', file));
+    }
+    if (name === 'chat') {
+      // WeChat's cloud calls (security.msgSecCheck) must be declared in the function's config.json.
+      const permissions = { permissions: { openapi: ['security.msgSecCheck'] } };
+      await writeFile(path.join(outputDir, 'config.json'), `${JSON.stringify(permissions, null, 2)}\n`);
+    }
+    // The emotion classifier reads its weights from beside the bundle on first use (load-emotion-model.ts).
+    if (name === 'chat') {
+      await copyFile(
+        path.resolve(EMOTION_ASSETS_DIR, EMOTION_MODEL_FILE),
+        path.join(outputDir, EMOTION_MODEL_FILE),
+      );
     }
     // The project is "type": "module"; this marks the bundle as CommonJS wherever it is run from.
     const manifest = { name: `zhiji-${name}`, private: true, main: 'index.js', type: 'commonjs' };

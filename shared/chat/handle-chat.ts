@@ -1,17 +1,25 @@
 import type { Config } from '../config/load-config.js';
 import { resolveReplyEmotion } from '../emotion/resolve-reply-emotion.js';
 import { AppError } from '../errors/app-error.js';
+import type { UsageStore } from '../limits/usage-store.js';
 import { describeCause, type Logger } from '../logging/logger.js';
 import type { ChatModel } from '../model/chat-model.js';
 import { completeWithDeadline } from '../model/complete-with-deadline.js';
 import { modelError } from '../model/model-errors.js';
 import { buildModelMessages } from '../prompt/build-model-messages.js';
 import type { PromptAssets } from '../prompt/load-prompt-assets.js';
+import { screenCrisisRisk } from '../safety/screen-crisis-risk.js';
 import type { StoredMessage } from '../storage/session-document.js';
-import type { SessionStore, StoredTurn, TurnOutcome } from '../storage/session-store.js';
+import type { SessionStore, TurnOutcome } from '../storage/session-store.js';
 import { withStorageRetry } from '../storage/with-storage-retry.js';
+import { type ChatReply, contentBlocked, crisisReply, toChatReply } from './chat-reply.js';
+import type { ChatSafety } from './chat-safety.js';
+import { countUsage } from './count-usage.js';
 import type { ChatRequest } from './parse-chat-request.js';
-import { resumeTurn } from './resume-turn.js';
+import { screenContent } from './screen-content.js';
+import { startTurn } from './start-turn.js';
+
+export type { ChatReply } from './chat-reply.js';
 
 export interface ChatDependencies {
   store: SessionStore;
@@ -19,40 +27,31 @@ export interface ChatDependencies {
   /** A second provider for retryable failures of the first. */
   fallbackModel?: ChatModel | undefined;
   prompt: PromptAssets;
+  safety: ChatSafety;
+  /** Per-user rate limit and daily quota; absent = not counted (unit tests). */
+  usage?: { store: UsageStore; limits: Config['usageLimits'] } | undefined;
   limits: Config['limits'];
   modelRetry: { maxAttempts: number; maxRetryWaitMs: number };
+  /** Appended to every reply shown, when configured (GB 45438-2025 explicit label). */
+  aiLabelText?: string | undefined;
   clock: () => Date;
   ids: () => string;
   logger: Logger;
 }
 
-export interface ChatReply {
-  message_id: string;
-  content: string;
-  emotion: string;
-  timestamp: string;
-  session_id: string;
-  /** The stored user message this reply answers, and the id the client sent with it (or the server's). */
-  user_message_id: string;
-  client_msg_id: string;
-}
-
-/** A turn left pending this long after its attempt started belongs to a function that has ended. */
-const abandonAfterExtraMs = 10_000;
-
 /**
- * One chat turn. The user's message is stored first, as `pending`, so no word is lost whatever happens
- * next; then the model is asked within the deadline; then the reply is stored (or the message is marked
- * failed, and a retry of it may complete it). A send the session already holds (same `client_msg_id`)
- * gets the stored reply instead of a second model call.
+ * One chat turn. Limits are checked before anything is stored; the user's message is then stored as
+ * `pending`, so no word is lost whatever happens next. A high crisis risk is answered with the fixed,
+ * human-written reply and the hotlines, never the model; otherwise the message passes content security,
+ * the model answers within the deadline, the reply passes content security, and is stored.
  */
 export async function handleChat(
   request: ChatRequest & { userId: string },
   dependencies: ChatDependencies,
 ): Promise<ChatReply> {
-  const { store, limits, clock, ids, logger } = dependencies;
-  // Deadlines run on the process's monotonic timer: the injected clock only dates what is stored (tests
-  // step it by hand), and a wall clock may jump.
+  const { store, limits, clock, ids, logger, safety } = dependencies;
+  // Deadlines run on the monotonic timer: the injected clock only dates what is stored (tests step it by
+  // hand), and a wall clock may jump.
   const now = () => performance.now();
   const startedAt = now();
   const key = { userId: request.userId, sessionId: request.sessionId };
@@ -66,66 +65,29 @@ export async function handleChat(
     });
 
   const existing = await storage(() => store.getSession(key, { recentMessages: limits.contextMaxMessages }));
-  const storedCount = existing?.message_count ?? 0;
-  if (storedCount + 2 > limits.maxSessionMessages) {
+  if ((existing?.message_count ?? 0) + 2 > limits.maxSessionMessages) {
     throw new AppError('SESSION_FULL', '这个对话已经很长了，开始一个新的对话继续聊吧。(Session is full)', {
       retryable: false,
     });
   }
-  const receivedAt = clock().toISOString();
-  // The client's copy of the history only seeds a session that has nothing stored yet.
-  const seedMessages: StoredMessage[] =
-    storedCount > 0
-      ? []
-      : request.history.map((item) => ({
-          message_id: ids(),
-          role: item.role,
-          content: item.content,
-          timestamp: item.timestamp ?? receivedAt,
-        }));
-  const messageId = ids();
-  const attemptId = ids();
-  let question: StoredMessage = {
-    message_id: messageId,
-    role: 'user',
-    content: request.message,
-    timestamp: request.timestamp ?? receivedAt,
-    status: 'pending',
-    client_msg_id: request.clientMsgId ?? messageId,
-    attempt_id: attemptId,
-    attempt_at: receivedAt,
-    attempts: 1,
-  };
-  const begun = await storage(() =>
-    store.beginTurn({ key, seedMessages, question, now: receivedAt, sessionExisted: existing !== undefined }),
-  );
-  if (!begun.started) {
-    const resumed = await resumeTurn(begun.existing, {
-      store,
-      key,
-      message: request.message,
-      attemptId,
-      abandonedBefore: clock().getTime() - limits.chatDeadlineMs - abandonAfterExtraMs,
-      waitUntil: modelDeadlineAt,
-      now,
-      timestamp: () => clock().toISOString(),
-      storage,
-    });
-    if (resumed.kind === 'replay') {
-      logger.info('chat.replayed', { duration_ms: now() - startedAt });
-      return toReply(resumed.turn, request.sessionId);
-    }
-    question = resumed.question;
-    logger.info('chat.retried', { attempts: (question.attempts ?? 1) + 1 });
-  }
+  if (dependencies.usage !== undefined) await countUsage(dependencies.usage, request.userId, clock(), logger);
 
+  const started = await startTurn(request, existing, {
+    ...dependencies,
+    storage,
+    now,
+    startedAt,
+    modelDeadlineAt,
+  });
+  if (started.kind === 'replay') return toChatReply(started.turn, request.sessionId, dependencies);
+  const { question, seedMessages } = started;
   const finish = async (outcome: TurnOutcome) => {
     const finished = await storage(
       () =>
         store.finishTurn({
           key,
           messageId: question.message_id,
-          attemptId: question.attempt_id ?? attemptId,
+          attemptId: question.attempt_id ?? '',
           outcome,
           now: clock().toISOString(),
         }),
@@ -137,28 +99,66 @@ export async function handleChat(
     }
   };
 
+  const history = (existing?.message_count ?? 0) > 0 ? (existing?.messages ?? []) : seedMessages;
+  const earlierWords = history
+    .filter((message) => message.role === 'user' && message.message_id !== question.message_id)
+    .map((message) => message.content);
+  const crisis = screenCrisisRisk(
+    { message: question.content, recentUserMessages: earlierWords },
+    safety.crisis.rules,
+  );
+  if (crisis.level !== 'none') {
+    logger.warn('safety.flagged', { level: crisis.level, categories: crisis.categories.join(',') });
+  }
+  if (crisis.level === 'high') {
+    // The person gets the counsellors' words and the hotlines at once; the model is not asked.
+    const reply = crisisReply(question, ids(), clock().toISOString(), safety);
+    await finish({ status: 'complete', reply });
+    return toChatReply({ question, reply }, request.sessionId, dependencies);
+  }
+
+  // A check that cannot be done (fail-closed) leaves the turn failed, so a resend can take it over at once.
+  const screen = (text: string, direction: 'message' | 'reply') =>
+    screenContent(text, { openid: request.userId, direction, screening: safety.content, logger }).catch(
+      async (error: unknown) => {
+        await finish({ status: 'failed', errorCode: error instanceof AppError ? error.code : 'INTERNAL' });
+        throw error;
+      },
+    );
+  const checked = await screen(question.content, 'message');
+  if (checked.outcome === 'blocked') {
+    await finish({ status: 'blocked', errorCode: 'CONTENT_BLOCKED' });
+    throw contentBlocked('message');
+  }
+
+  const systemPrompt =
+    crisis.level === 'medium'
+      ? `${dependencies.prompt.systemPrompt}\n\n${safety.crisis.guidance}`
+      : dependencies.prompt.systemPrompt;
   const modelMessages = buildModelMessages({
-    systemPrompt: dependencies.prompt.systemPrompt,
-    history: storedCount > 0 ? (existing?.messages ?? []) : seedMessages,
+    systemPrompt,
+    history,
     newMessage: question.content,
     maxHistoryMessages: limits.contextMaxMessages,
   });
   let replyText: string;
+  let usedTokens = 0;
   try {
-    const reply = await completeWithDeadline(dependencies.model, modelMessages, {
+    const completed = await completeWithDeadline(dependencies.model, modelMessages, {
       deadlineAt: modelDeadlineAt,
       maxAttempts: dependencies.modelRetry.maxAttempts,
       maxRetryWaitMs: dependencies.modelRetry.maxRetryWaitMs,
       now,
       fallback: dependencies.fallbackModel,
     });
-    replyText = reply.text;
+    replyText = completed.text;
+    usedTokens = (completed.usage?.promptTokens ?? 0) + (completed.usage?.completionTokens ?? 0);
     logger.info('model.reply', {
       provider: dependencies.model.provider,
-      fallback: reply.fromFallback,
-      duration_ms: now() - startedAt,
-      prompt_tokens: reply.usage?.promptTokens,
-      completion_tokens: reply.usage?.completionTokens,
+      fallback: completed.fromFallback,
+      duration_ms: Math.round(now() - startedAt),
+      prompt_tokens: completed.usage?.promptTokens,
+      completion_tokens: completed.usage?.completionTokens,
     });
   } catch (error) {
     const failure = error instanceof AppError ? error : modelError('LLM_UPSTREAM_ERROR', { cause: error });
@@ -166,12 +166,28 @@ export async function handleChat(
     await finish({ status: 'failed', errorCode: failure.code });
     throw failure;
   }
+  if (dependencies.usage !== undefined && usedTokens > 0) {
+    const usage = dependencies.usage;
+    await usage.store
+      .recordTokens(request.userId, clock(), usedTokens)
+      .catch((error: unknown) => logger.warn('usage.tokens_not_recorded', { cause: describeCause(error) }));
+  }
 
-  const { content, emotion, emotionSource } = resolveReplyEmotion(replyText, dependencies.prompt.labelSet);
+  const { content, emotion, emotionSource, modelEmotion } = resolveReplyEmotion(
+    replyText,
+    dependencies.prompt.labelSet,
+  );
+  if (modelEmotion !== undefined) logger.info('emotion.overridden', { model_emotion: modelEmotion, emotion });
   if (content === '') {
     const emptyError = modelError('LLM_EMPTY_REPLY', { detail: 'only an emotion tag' });
     await finish({ status: 'failed', errorCode: emptyError.code });
     throw emptyError;
+  }
+  const replyCheck = await screen(content, 'reply');
+  if (replyCheck.outcome === 'blocked') {
+    // The user's words were fine: the turn stays open to a retry, which asks the model again.
+    await finish({ status: 'failed', errorCode: 'CONTENT_BLOCKED' });
+    throw contentBlocked('reply');
   }
   const reply: StoredMessage = {
     message_id: ids(),
@@ -180,28 +196,21 @@ export async function handleChat(
     timestamp: clock().toISOString(),
     emotion,
     emotion_source: emotionSource,
+    ...(modelEmotion === undefined ? {} : { model_emotion: modelEmotion }),
     reply_to: question.message_id,
+    ...(crisis.level === 'medium' ? { safety_level: 'medium' as const } : {}),
+    ...(checked.outcome === 'review' || replyCheck.outcome === 'review'
+      ? { content_review: true as const }
+      : {}),
   };
   await finish({ status: 'complete', reply });
   logger.info('chat.turn', {
-    session_messages: storedCount + seedMessages.length + 2,
+    session_messages: (existing?.message_count ?? 0) + seedMessages.length + 2,
     message_chars: request.message.length,
     reply_chars: content.length,
     emotion,
     emotion_source: emotionSource,
-    duration_ms: now() - startedAt,
+    duration_ms: Math.round(now() - startedAt),
   });
-  return toReply({ question, reply }, request.sessionId);
-}
-
-function toReply(turn: StoredTurn & { reply: StoredMessage }, sessionId: string): ChatReply {
-  return {
-    message_id: turn.reply.message_id,
-    content: turn.reply.content,
-    emotion: turn.reply.emotion ?? 'neutral',
-    timestamp: turn.reply.timestamp,
-    session_id: sessionId,
-    user_message_id: turn.question.message_id,
-    client_msg_id: turn.question.client_msg_id ?? turn.question.message_id,
-  };
+  return toChatReply({ question, reply }, request.sessionId, dependencies);
 }

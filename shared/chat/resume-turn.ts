@@ -2,6 +2,7 @@ import { AppError } from '../errors/app-error.js';
 import type { StoredMessage } from '../storage/session-document.js';
 import type { SessionStore, StoredTurn } from '../storage/session-store.js';
 import { turnStatusOf } from '../storage/session-turns.js';
+import { contentBlocked } from './chat-reply.js';
 
 /** What to do with a send whose `client_msg_id` the session already holds. */
 export type Resumption =
@@ -54,9 +55,7 @@ export async function resumeTurn(initial: StoredTurn, options: ResumeOptions): P
   for (let poll = 0; ; poll += 1) {
     const status = turnStatusOf(turn);
     if (turn.reply !== undefined) return { kind: 'replay', turn: { ...turn, reply: turn.reply } };
-    if (status === 'blocked') {
-      throw new AppError('CONTENT_BLOCKED', turnBlockedMessage, { retryable: false });
-    }
+    if (status === 'blocked') throw contentBlocked('message');
     const startedAt = Date.parse(turn.question.attempt_at ?? turn.question.timestamp);
     const abandoned = status === 'pending' && !(startedAt >= options.abandonedBefore);
     if (status === 'failed' || abandoned) {
@@ -85,6 +84,3 @@ export async function resumeTurn(initial: StoredTurn, options: ResumeOptions): P
 function clientIdOf(turn: StoredTurn): string {
   return turn.question.client_msg_id ?? turn.question.message_id;
 }
-
-export const turnBlockedMessage =
-  '这条消息没能通过内容安全检查，换一种说法试试吧。(The message did not pass the content check)';

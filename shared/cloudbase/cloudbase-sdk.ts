@@ -15,6 +15,11 @@ export interface CloudbaseQuery {
   field(projection: Record<string, unknown>): CloudbaseQuery;
   get(): Promise<{ data: Row[] }>;
   update(data: Row): Promise<{ updated?: number }>;
+  /**
+   * One conditional update of the first matching document that also returns that document, in one round
+   * trip (`database.modifyAndReturnDoc`); `doc` is absent or null when nothing matched.
+   */
+  updateAndReturn(data: Row): Promise<{ updated?: number; doc?: Row | null }>;
   remove(): Promise<{ deleted?: number }>;
   count(): Promise<{ total?: number }>;
 }
@@ -33,6 +38,8 @@ export interface CloudbaseDatabase {
     neq(value: unknown): unknown;
     in(values: unknown[]): unknown;
     lt(value: unknown): unknown;
+    gt(value: unknown): unknown;
+    gte(value: unknown): unknown;
     elemMatch(condition: Row): unknown;
     project: { slice(count: number): unknown };
   };

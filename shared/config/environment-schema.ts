@@ -52,5 +52,26 @@ export const environmentSchema = z.object({
     'chat_sessions',
   ),
   CLOUDBASE_TIMEOUT_MS: withDefault(integer(1), 4_000),
+  // Per-user limits, counted in the database (docs/usage-limits.md); 0 turns a limit off.
+  RATE_LIMIT_PER_MINUTE: withDefault(integer(0), 10),
+  DAILY_MESSAGE_QUOTA: withDefault(integer(0), 200),
+  DAILY_TOKEN_QUOTA: withDefault(integer(0), 200_000),
+  CLOUDBASE_USAGE_COLLECTION: withDefault(
+    z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/)),
+    'chat_usage',
+  ),
+  // Days a session is kept after its last update; unset = kept until the user deletes it (no sweep).
+  RETENTION_DAYS: z.optional(integer(1, 36_500)),
+  // WeChat content security (security.msgSecCheck v2); default on when running on the platform.
+  MSG_SEC_CHECK: z.optional(booleanFlag),
+  // What a `review` verdict leads to, and what happens when the check itself fails.
+  MSG_SEC_CHECK_REVIEW: withDefault(z.enum(['allow', 'block']), 'allow'),
+  MSG_SEC_CHECK_ON_FAILURE: withDefault(z.enum(['open', 'closed']), 'open'),
+  MSG_SEC_CHECK_TIMEOUT_MS: withDefault(integer(100, 10_000), 3_000),
+  // Signs the bearer tokens of the HTTP access path; unset = that path stays closed on the platform.
+  AUTH_TOKEN_SECRET: z.optional(z.string().check(z.minLength(32))),
+  AUTH_TOKEN_TTL_SECONDS: withDefault(integer(60, 86_400), 1_800),
+  // An optional text appended to every reply to mark it as AI-generated (GB 45438-2025).
+  AI_LABEL_TEXT: z.optional(z.string().check(z.maxLength(100))),
   LOG_LEVEL: withDefault(z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
 });

@@ -39,7 +39,10 @@ export interface Config {
   port: number;
   host: string;
   model: ModelConfig;
-  cloudbase: CloudbaseConfig;
+  /** The session collection's settings, plus the collection the usage counts live in. */
+  cloudbase: CloudbaseConfig & { usageCollection: string };
+  /** Per-user limits (docs/usage-limits.md); 0 turns a limit off. */
+  usageLimits: { messagesPerMinute: number; messagesPerDay: number; tokensPerDay: number };
   limits: {
     chatDeadlineMs: number;
     storageReserveMs: number;
@@ -51,6 +54,19 @@ export interface Config {
     maxSessionMessages: number;
   };
   logLevel: LogLevel;
+  /** Content security: WeChat's check when `wechat` is on, the local word list always. */
+  contentCheck: {
+    wechat: boolean;
+    review: 'allow' | 'block';
+    onFailure: 'open' | 'closed';
+    timeoutMs: number;
+  };
+  /** The HTTP path's bearer tokens; undefined secret = the HTTP path stays closed on the platform. */
+  auth: { secret: string | undefined; ttlSeconds: number };
+  /** Appended to each reply when set, as a visible AI-generated label. */
+  aiLabelText: string | undefined;
+  /** Days a session is kept after its last update (the history function's timer sweeps older ones). */
+  retentionDays: number | undefined;
 }
 
 function withoutEmptyValues(environment: Environment): Record<string, string> {
@@ -116,6 +132,9 @@ export function loadConfig(environment: Environment, options: { requireModel?: b
   if (parsed.success && parsed.data.CLOUDBASE_TIMEOUT_MS > parsed.data.STORAGE_RESERVE_MS) {
     problems.push('CLOUDBASE_TIMEOUT_MS (must not exceed STORAGE_RESERVE_MS, or the final write cannot fit)');
   }
+  if (parsed.success && parsed.data.CLOUDBASE_USAGE_COLLECTION === parsed.data.CLOUDBASE_COLLECTION) {
+    problems.push('CLOUDBASE_USAGE_COLLECTION (must differ from CLOUDBASE_COLLECTION)');
+  }
   if (!parsed.success || problems.length > 0) throw configError(problems);
   const values = parsed.data;
 
@@ -155,6 +174,12 @@ export function loadConfig(environment: Environment, options: { requireModel?: b
       secretKey: values.CLOUDBASE_SECRET_KEY,
       collection: values.CLOUDBASE_COLLECTION,
       timeoutMs: values.CLOUDBASE_TIMEOUT_MS,
+      usageCollection: values.CLOUDBASE_USAGE_COLLECTION,
+    },
+    usageLimits: {
+      messagesPerMinute: values.RATE_LIMIT_PER_MINUTE,
+      messagesPerDay: values.DAILY_MESSAGE_QUOTA,
+      tokensPerDay: values.DAILY_TOKEN_QUOTA,
     },
     limits: {
       chatDeadlineMs: values.CHAT_DEADLINE_MS,
@@ -167,6 +192,15 @@ export function loadConfig(environment: Environment, options: { requireModel?: b
       maxSessionMessages: values.MAX_SESSION_MESSAGES,
     },
     logLevel: values.LOG_LEVEL,
+    contentCheck: {
+      wechat: values.MSG_SEC_CHECK ?? onPlatform,
+      review: values.MSG_SEC_CHECK_REVIEW,
+      onFailure: values.MSG_SEC_CHECK_ON_FAILURE,
+      timeoutMs: values.MSG_SEC_CHECK_TIMEOUT_MS,
+    },
+    auth: { secret: values.AUTH_TOKEN_SECRET, ttlSeconds: values.AUTH_TOKEN_TTL_SECONDS },
+    aiLabelText: values.AI_LABEL_TEXT,
+    retentionDays: values.RETENTION_DAYS,
   };
 }
 

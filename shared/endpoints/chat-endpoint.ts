@@ -1,44 +1,104 @@
+import { mintAuthToken } from '../auth/auth-token.js';
+import { buildChatSafety, type ChatSafety } from '../chat/chat-safety.js';
 import { handleChat } from '../chat/handle-chat.js';
 import { type ChatRequest, parseChatRequest } from '../chat/parse-chat-request.js';
+import { AppError } from '../errors/app-error.js';
+import { createUsageStore } from '../limits/create-usage-store.js';
+import type { UsageStore } from '../limits/usage-store.js';
 import type { ChatModel } from '../model/chat-model.js';
 import { createChatModel, createFallbackChatModel } from '../model/create-chat-model.js';
+import { resolvePromptDir } from '../prompt/load-prompt-assets.js';
 import type { Endpoint } from '../runtime/create-function-handler.js';
+import type { Transport } from '../runtime/resolve-user-id.js';
 import type { ServiceDependencies } from '../runtime/service-dependencies.js';
 
-// Built here rather than with the other dependencies so only the chat bundle carries the model SDK.
-const models = new WeakMap<ServiceDependencies, { model: ChatModel; fallback: ChatModel | undefined }>();
-function modelsFor(dependencies: ServiceDependencies) {
-  let built = models.get(dependencies);
+interface ChatParts {
+  model: ChatModel;
+  fallback: ChatModel | undefined;
+  safety: ChatSafety;
+  usage: UsageStore;
+}
+
+// Built here rather than with the other dependencies so only the chat bundle carries the model SDK and
+// the safety files; once per warm instance, like the rest.
+const parts = new WeakMap<ServiceDependencies, ChatParts>();
+function partsFor(dependencies: ServiceDependencies): ChatParts {
+  let built = parts.get(dependencies);
   if (built === undefined) {
     const { config, prompt, modelOverride } = dependencies;
     built = {
       model: modelOverride ?? createChatModel(config.model, prompt.labelSet),
       fallback: modelOverride === undefined ? createFallbackChatModel(config.model) : undefined,
+      safety: buildChatSafety(config, resolvePromptDir(config.promptDir)),
+      usage: dependencies.usageStore ?? createUsageStore(config),
     };
-    models.set(dependencies, built);
+    parts.set(dependencies, built);
   }
   return built;
 }
 
-export const chatEndpoint: Endpoint<ChatRequest> = {
+type ChatEndpointRequest =
+  | ({ action: 'chat' } & ChatRequest)
+  | { action: 'token'; userId: string | undefined };
+
+function isTokenRequest(raw: unknown): raw is { action: 'token'; user_id?: unknown } {
+  return typeof raw === 'object' && raw !== null && (raw as { action?: unknown }).action === 'token';
+}
+
+export const chatEndpoint: Endpoint<ChatEndpointRequest> = {
   name: 'chat',
   method: 'POST',
   route: '/api/chat',
   usesModel: true,
-  parse: (raw, dependencies) => parseChatRequest(raw, dependencies.config.limits),
-  run: (request, dependencies) =>
-    handleChat(request, {
+  parse: (raw, dependencies) =>
+    isTokenRequest(raw)
+      ? { action: 'token', userId: typeof raw.user_id === 'string' ? raw.user_id : undefined }
+      : { action: 'chat', ...parseChatRequest(raw, dependencies.config.limits) },
+  run: async (request, dependencies) => {
+    if (request.action === 'token') return mintToken(request, dependencies);
+    const { model, fallback, safety, usage } = partsFor(dependencies);
+    const { config } = dependencies;
+    return handleChat(request, {
       store: dependencies.store,
-      model: modelsFor(dependencies).model,
-      fallbackModel: modelsFor(dependencies).fallback,
+      model,
+      fallbackModel: fallback,
       prompt: dependencies.prompt,
-      limits: dependencies.config.limits,
-      modelRetry: {
-        maxAttempts: dependencies.config.model.maxAttempts,
-        maxRetryWaitMs: dependencies.config.model.maxRetryWaitMs,
-      },
+      safety,
+      usage: { store: usage, limits: config.usageLimits },
+      limits: config.limits,
+      modelRetry: { maxAttempts: config.model.maxAttempts, maxRetryWaitMs: config.model.maxRetryWaitMs },
+      aiLabelText: config.aiLabelText,
       clock: dependencies.clock,
       ids: dependencies.ids,
       logger: dependencies.logger,
-    }),
+    });
+  },
 };
+
+/**
+ * `{"action": "token"}` through wx.cloud.callFunction: a bearer token for the HTTP path, bound to the
+ * caller's OPENID. Only the mini-program path mints: a token holder could otherwise renew it forever.
+ */
+function mintToken(request: { userId: string; transport: Transport }, dependencies: ServiceDependencies) {
+  const { secret, ttlSeconds } = dependencies.config.auth;
+  if (request.transport !== 'call-function') {
+    throw new AppError(
+      'INVALID_INPUT',
+      '登录凭证只能在小程序里获取。(Tokens are minted through callFunction only)',
+      {
+        field: 'action',
+      },
+    );
+  }
+  if (secret === undefined) {
+    throw new AppError(
+      'INVALID_INPUT',
+      'HTTP 接口未开放，无需登录凭证。(No AUTH_TOKEN_SECRET is configured)',
+      {
+        field: 'action',
+        retryable: false,
+      },
+    );
+  }
+  return mintAuthToken(request.userId, { secret, ttlSeconds, now: dependencies.clock() });
+}

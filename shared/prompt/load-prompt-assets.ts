@@ -40,8 +40,12 @@ export function loadPromptAssets(promptDir: string): PromptAssets {
 }
 
 export function renderSystemPrompt(template: string, labelSet: EmotionLabelSet): string {
+  // Each label with its meaning and, as few-shot guidance, how a reply with it begins.
   const list = labelSet.labels
-    .map((entry) => `- [${entry.label}] ${entry.name_zh}：${entry.description_zh}`)
+    .map((entry) => {
+      const examples = entry.examples_zh.map((example) => `\n  例：${example}`).join('');
+      return `- [${entry.label}] ${entry.name_zh}：${entry.description_zh}${examples}`;
+    })
     .join('\n');
   const body = template.includes(LABELS_PLACEHOLDER)
     ? template.replace(LABELS_PLACEHOLDER, list)

@@ -6,8 +6,8 @@ export type Transport = 'call-function' | 'http';
 
 /**
  * Who is calling. On the platform a `wx.cloud.callFunction` caller is the OPENID WeChat injected into the
- * invocation context, never a body field; an HTTP access caller has no trusted identity yet and is
- * refused. Off the platform (local runs, tests) a simulated context wins, else the body's `user_id`.
+ * invocation context, never a body field; an HTTP access caller is who its bearer token names
+ * (authenticate-http.ts), and reaches this only without one, to be refused. Off the platform (local runs, tests) a simulated context wins, else the body's `user_id`.
  */
 export async function resolveUserId(options: {
   transport: Transport;
@@ -34,11 +34,11 @@ export async function resolveUserId(options: {
   return options.requestedUserId;
 }
 
-/** HTTP access carries no trusted identity yet (a later change adds signed tokens). */
+/** HTTP access on the platform without AUTH_TOKEN_SECRET: there is no way to trust who is calling. */
 export function httpAccessRefused(): AppError {
   return new AppError(
     'UNAUTHENTICATED',
-    '请通过小程序访问，HTTP 接口暂未开放身份验证。(HTTP access has no trusted identity yet)',
+    '请通过小程序访问，HTTP 接口未开放。(HTTP access is closed: no AUTH_TOKEN_SECRET is configured)',
   );
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Config, type Environment, loadConfig } from '../config/load-config.js';
+import type { UsageStore } from '../limits/usage-store.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import type { ChatModel } from '../model/chat-model.js';
 import { loadPromptAssets, type PromptAssets, resolvePromptDir } from '../prompt/load-prompt-assets.js';
@@ -11,6 +12,8 @@ export interface ServiceDependencies {
   store: SessionStore;
   /** Replaces the configured model (tests); the chat endpoint otherwise builds it on first use. */
   modelOverride: ChatModel | undefined;
+  /** Replaces the configured usage counters (tests); the chat endpoint otherwise builds them on first use. */
+  usageStore: UsageStore | undefined;
   prompt: PromptAssets;
   logger: Logger;
   clock: () => Date;
@@ -35,6 +38,7 @@ export function buildServiceDependencies(
     prompt,
     store: overrides.store ?? createSessionStore(config),
     modelOverride: overrides.model,
+    usageStore: overrides.usageStore,
     logger: overrides.logger ?? createLogger(config.logLevel),
     clock: overrides.clock ?? (() => new Date()),
     ids: overrides.ids ?? generateMessageId,

@@ -48,4 +48,16 @@ describe('cloudbaserc.json', () => {
     const history = deployment.functions.find((entry) => entry.name === 'history');
     expect(Object.keys(history?.envVariables ?? {}).filter((key) => key.includes('KEY'))).toEqual([]);
   });
+
+  it('passes the per-user limits and the usage collection to chat', () => {
+    const chat = deployment.functions.find((entry) => entry.name === 'chat');
+    expect(Object.keys(chat?.envVariables ?? {})).toEqual(
+      expect.arrayContaining([
+        'RATE_LIMIT_PER_MINUTE',
+        'DAILY_MESSAGE_QUOTA',
+        'DAILY_TOKEN_QUOTA',
+        'CLOUDBASE_USAGE_COLLECTION',
+      ]),
+    );
+  });
 });

@@ -107,4 +107,49 @@ describe('loadConfig', () => {
   it('lets a function that never calls the model start without the model settings', () => {
     expect(loadConfig({ TENCENTCLOUD_RUNENV: 'SCF' }, { requireModel: false }).storage).toBe('cloudbase');
   });
+
+  it('limits each user to 10 messages a minute, 200 a day and 200,000 model tokens a day by default', () => {
+    const config = loadConfig({});
+    expect(config.usageLimits).toEqual({ messagesPerMinute: 10, messagesPerDay: 200, tokensPerDay: 200_000 });
+    expect(config.cloudbase.usageCollection).toBe('chat_usage');
+    expect(config.cloudbase.collection).toBe('chat_sessions');
+  });
+
+  it('reads the usage limits, with 0 turning a limit off, and the usage collection', () => {
+    const config = loadConfig({
+      RATE_LIMIT_PER_MINUTE: '0',
+      DAILY_MESSAGE_QUOTA: '50',
+      DAILY_TOKEN_QUOTA: '0',
+      CLOUDBASE_USAGE_COLLECTION: 'usage_v2',
+    });
+    expect(config.usageLimits).toEqual({ messagesPerMinute: 0, messagesPerDay: 50, tokensPerDay: 0 });
+    expect(config.cloudbase.usageCollection).toBe('usage_v2');
+    // cloudbaserc renders an unset variable as "": the default applies.
+    expect(loadConfig({ RATE_LIMIT_PER_MINUTE: '', CLOUDBASE_USAGE_COLLECTION: '' })).toMatchObject({
+      usageLimits: { messagesPerMinute: 10 },
+      cloudbase: { usageCollection: 'chat_usage' },
+    });
+  });
+
+  it('names every bad usage setting, and refuses one collection for both sessions and usage', () => {
+    const error = configError({
+      RATE_LIMIT_PER_MINUTE: '-1',
+      DAILY_MESSAGE_QUOTA: '2.5',
+      DAILY_TOKEN_QUOTA: 'lots',
+      CLOUDBASE_USAGE_COLLECTION: 'usage.v2',
+    });
+    expect(error.code).toBe('CONFIG_INVALID');
+    for (const key of [
+      'RATE_LIMIT_PER_MINUTE',
+      'DAILY_MESSAGE_QUOTA',
+      'DAILY_TOKEN_QUOTA',
+      'CLOUDBASE_USAGE_COLLECTION',
+    ]) {
+      expect(error.message).toContain(key);
+    }
+    expect(error.message).not.toContain('lots');
+    expect(configError({ CLOUDBASE_USAGE_COLLECTION: 'chat_sessions' }).message).toContain(
+      'CLOUDBASE_USAGE_COLLECTION (must differ from CLOUDBASE_COLLECTION)',
+    );
+  });
 });

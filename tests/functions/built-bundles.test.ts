@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildFunctions } from '../../scripts/build.js';
 import {
@@ -64,7 +65,18 @@ beforeEach(() => {
 describe('the built bundles', () => {
   it('ship the bundle, the lazily loaded SDK files, the prompt files and a manifest without dependencies', async () => {
     const expected = {
-      chat: ['vendor/cloudbase-node-sdk.js', 'vendor/openai.js'],
+      // Beside the chat bundle also the emotion classifier's weights, read on its first use.
+      // And the safety files, and config.json declaring the msgSecCheck cloud call.
+      chat: [
+        'basic-emotion-model.json',
+        'config.json',
+        'prompt/blocked-words.json',
+        'prompt/crisis-guidance.txt',
+        'prompt/crisis-patterns.json',
+        'prompt/crisis-response.txt',
+        'vendor/cloudbase-node-sdk.js',
+        'vendor/openai.js',
+      ],
       // The history function never calls the model, so it does not carry the model SDK.
       history: ['vendor/cloudbase-node-sdk.js'],
     };
@@ -137,7 +149,12 @@ describe('the built bundles', () => {
       '我们一起想想办法。',
     ]);
     // Turn one: the reply and its status (the words created the document); turn two: words, reply, status.
-    expect(services.emulator.requestCount('database.modifyDocument')).toBe(5);
+    const sessionWrites = services.emulator
+      .requests()
+      .filter(
+        (request) => request.action === 'database.modifyDocument' && request.collection === TEST_COLLECTION,
+      );
+    expect(sessionWrites).toHaveLength(5);
 
     const overHttp = await invokeBundle(
       'chat',
@@ -154,5 +171,36 @@ describe('the built bundles', () => {
     const sent = services.model.requests()[0]?.body as { messages: { role: string; content: string }[] };
     expect(sent.messages[0]?.content).toContain('知己咨询师');
     expect(sent.messages[0]?.content).not.toContain('{{emotion_labels}}');
+  });
+
+  it('let code bundled into the chat function classify emotions with the weights shipped beside it', async () => {
+    // The chat bundle does not call the classifier yet, so a probe bundled the same way stands in for it,
+    // placed beside the chat bundle in the deploy folder; the project's own copy is out of its reach.
+    const probe = path.join(deployDir, 'chat', 'emotion-probe.js');
+    await build({
+      stdin: {
+        contents: `const { classifyBasicEmotion } = require('./shared/emotion/classify-basic-emotion.ts');
+          process.stdout.write(JSON.stringify(['今天太开心了！', '我好难过，想哭'].map((text) => classifyBasicEmotion(text).label)));`,
+        resolveDir: process.cwd(),
+        loader: 'js',
+      },
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      minify: true,
+      outfile: probe,
+      logLevel: 'warning',
+    });
+    try {
+      const { stdout } = await run(process.execPath, [probe], {
+        cwd: deployDir,
+        env: { PATH: process.env.PATH ?? '' },
+        timeout: 20_000,
+      });
+      expect(JSON.parse(stdout)).toEqual(['happy', 'sad']);
+    } finally {
+      await rm(probe, { force: true });
+    }
   });
 });

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chatEndpoint } from '../../shared/endpoints/chat-endpoint.js';
 import { historyEndpoint } from '../../shared/endpoints/history-endpoint.js';
-import type { HttpResponse } from '../../shared/http/http-event.js';
 import { createFunctionHandler } from '../../shared/runtime/create-function-handler.js';
 import {
   recordingLogger,
@@ -10,7 +9,6 @@ import {
   steppingClock,
   TEST_COLLECTION,
   type TestServices,
-  weChatContext,
 } from '../support/test-services.js';
 
 let services: TestServices;
@@ -69,6 +67,7 @@ describe('chat and history through wx.cloud.callFunction events', () => {
       session_id: 'session456',
       user_message_id: expect.stringMatching(/^msg_/),
       client_msg_id: reply.user_message_id,
+      ai_generated: true,
     });
 
     const sent = services.model.requests()[0]?.body as { messages: { role: string; content: string }[] };
@@ -129,7 +128,14 @@ describe('chat and history through wx.cloud.callFunction events', () => {
       >;
       expect(reply.error).toBeUndefined();
       // Read the context, store the words as pending, store the reply, mark the question complete.
-      expect(services.emulator.requests().length).toBeLessThanOrEqual(4);
+      const requests = services.emulator.requests();
+      expect(requests.filter((request) => request.collection === TEST_COLLECTION).length).toBeLessThanOrEqual(
+        4,
+      );
+      // The usage counters: the message, then the reply's tokens.
+      expect(requests.filter((request) => request.collection !== TEST_COLLECTION).length).toBeLessThanOrEqual(
+        3,
+      );
     }
   });
 

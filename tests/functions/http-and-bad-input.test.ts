@@ -54,6 +54,7 @@ describe('HTTP access events', () => {
     expect(response.headers['cache-control']).toBe('no-store');
     const reply = JSON.parse(response.body);
     expect(Object.keys(reply).sort()).toEqual([
+      'ai_generated',
       'client_msg_id',
       'content',
       'emotion',

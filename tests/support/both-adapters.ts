@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Environment } from '../../shared/config/load-config.js';
-import { TEST_COLLECTION, type TestServices } from './test-services.js';
+import { TEST_COLLECTION, TEST_USAGE_COLLECTION, type TestServices } from './test-services.js';
 
 export interface AdapterUnderTest {
   name: 'cloudbase' | 'local';
@@ -29,6 +29,9 @@ export function adaptersUnderTest(services: () => TestServices): AdapterUnderTes
         OPENAI_BASE_URL: model.baseUrl,
         OPENAI_API_KEY: model.apiKey,
         LLM_MODEL: 'test-model',
+        RATE_LIMIT_PER_MINUTE: '0',
+        DAILY_MESSAGE_QUOTA: '0',
+        DAILY_TOKEN_QUOTA: '0',
         ...extra,
       };
     },
@@ -46,6 +49,7 @@ export function adaptersUnderTest(services: () => TestServices): AdapterUnderTes
     reset: async () => {
       services().emulator.reset();
       services().emulator.createCollection(TEST_COLLECTION);
+      services().emulator.createCollection(TEST_USAGE_COLLECTION);
     },
     cleanup: async () => {},
   };

@@ -4,6 +4,8 @@ import { type CloudbaseEmulator, startCloudbaseEmulator } from '../fakes/cloudba
 import { type FakeOpenAiServer, startFakeOpenAiServer } from '../fakes/fake-openai-server.js';
 
 export const TEST_COLLECTION = 'chat_sessions';
+/** The usage counters' collection (the default name), created with the sessions' one. */
+export const TEST_USAGE_COLLECTION = 'chat_usage';
 
 export interface TestServices {
   emulator: CloudbaseEmulator;
@@ -17,6 +19,7 @@ export async function startTestServices(): Promise<TestServices> {
   const emulator = await startCloudbaseEmulator();
   const model = await startFakeOpenAiServer();
   emulator.createCollection(TEST_COLLECTION);
+  emulator.createCollection(TEST_USAGE_COLLECTION);
   return {
     emulator,
     model,
@@ -31,6 +34,10 @@ export async function startTestServices(): Promise<TestServices> {
       OPENAI_API_KEY: model.apiKey,
       LLM_MODEL: 'test-model',
       LOG_LEVEL: 'debug',
+      // Limits are off unless a test is about them: many tests send more than 10 messages a minute.
+      RATE_LIMIT_PER_MINUTE: '0',
+      DAILY_MESSAGE_QUOTA: '0',
+      DAILY_TOKEN_QUOTA: '0',
       ...extra,
     }),
     close: async () => {
@@ -51,6 +58,9 @@ export function localEnvironment(
     OPENAI_BASE_URL: model.baseUrl,
     OPENAI_API_KEY: model.apiKey,
     LLM_MODEL: 'test-model',
+    RATE_LIMIT_PER_MINUTE: '0',
+    DAILY_MESSAGE_QUOTA: '0',
+    DAILY_TOKEN_QUOTA: '0',
     ...extra,
   };
 }
