@@ -4,7 +4,21 @@ import {
   parseHistoryAction,
 } from '../history/history-actions.js';
 import { runRetentionSweep } from '../history/run-retention-sweep.js';
+import { createUsageStore } from '../limits/create-usage-store.js';
+import type { UsageStore } from '../limits/usage-store.js';
 import type { Endpoint } from '../runtime/create-function-handler.js';
+import type { ServiceDependencies } from '../runtime/service-dependencies.js';
+
+// Opened only when an action needs it (deleting everything); once per warm instance.
+const usageStores = new WeakMap<ServiceDependencies, UsageStore>();
+function usageFor(dependencies: ServiceDependencies): UsageStore {
+  let store = usageStores.get(dependencies);
+  if (store === undefined) {
+    store = dependencies.usageStore ?? createUsageStore(dependencies.config);
+    usageStores.set(dependencies, store);
+  }
+  return store;
+}
 
 /** The name of the timer trigger in cloudbaserc.json that runs the retention sweep. */
 export const RETENTION_TRIGGER_NAME = 'retention';
@@ -18,7 +32,8 @@ export const historyEndpoint: Endpoint<HistoryActionRequest> = {
   route: '/api/chat/history',
   usesModel: false,
   parse: (raw) => parseHistoryAction(raw),
-  run: (request, dependencies) => request.run(request.userId, dependencies),
+  run: (request, dependencies) =>
+    request.run(request.userId, { ...dependencies, usage: usageFor(dependencies) }),
   timer: {
     name: RETENTION_TRIGGER_NAME,
     run: (dependencies) =>

@@ -17,6 +17,8 @@ export interface HistoryMessage {
   error_code?: string;
   /** On user messages: the client's id for it. */
   client_msg_id?: string;
+  /** On agent messages: always true, the service's replies are AI-generated content. */
+  ai_generated?: true;
   /** On agent messages: the user message it answers. */
   reply_to?: string;
 }
@@ -34,7 +36,7 @@ export interface HistoryReply {
  */
 export async function handleHistory(
   request: HistoryRequest & { userId: string },
-  dependencies: { store: SessionStore },
+  dependencies: { store: SessionStore; config?: { aiLabelText: string | undefined } },
 ): Promise<HistoryReply> {
   const session = await dependencies.store.getSession({
     userId: request.userId,
@@ -52,12 +54,18 @@ export async function handleHistory(
   const start = Math.max(0, upTo - request.limit);
   return {
     session_id: request.sessionId,
-    messages: all.slice(start, upTo).map((message) => toHistoryMessage(message, answered)),
+    messages: all
+      .slice(start, upTo)
+      .map((message) => toHistoryMessage(message, answered, dependencies.config?.aiLabelText)),
     has_more: start > 0,
   };
 }
 
-function toHistoryMessage(message: StoredMessage, answered: ReadonlySet<string>): HistoryMessage {
+function toHistoryMessage(
+  message: StoredMessage,
+  answered: ReadonlySet<string>,
+  aiLabelText: string | undefined,
+): HistoryMessage {
   const item: HistoryMessage = {
     message_id: message.message_id,
     role: message.role,
@@ -72,5 +80,13 @@ function toHistoryMessage(message: StoredMessage, answered: ReadonlySet<string>)
     if (item.status !== 'complete' && message.error_code !== undefined) item.error_code = message.error_code;
   }
   if (message.reply_to !== undefined) item.reply_to = message.reply_to;
+  if (message.role === 'agent') {
+    // Replayed replies are marked as they were shown (GB 45438-2025): the flag on every reply of the
+    // service, the visible label on those the model wrote (not the counsellors' fixed crisis reply).
+    item.ai_generated = true;
+    if (aiLabelText !== undefined && message.emotion_source !== 'template') {
+      item.content = `${message.content}\n\n${aiLabelText}`;
+    }
+  }
   return item;
 }

@@ -1,3 +1,4 @@
+import type { UsageStore } from '../limits/usage-store.js';
 import type { Logger } from '../logging/logger.js';
 import type { SessionDocument } from '../storage/session-document.js';
 import { EXPORT_MAX_SESSIONS, type SessionStore } from '../storage/session-store.js';
@@ -10,6 +11,8 @@ import { EXPORT_MAX_SESSIONS, type SessionStore } from '../storage/session-store
 
 export interface PrivacyDependencies {
   store: SessionStore;
+  /** The per-user usage counters, deleted with everything else (absent: nothing to delete). */
+  usage?: UsageStore | undefined;
   clock: () => Date;
   logger: Logger;
 }
@@ -125,6 +128,8 @@ export async function handleDeleteSession(
 
 export interface DeleteAllReply {
   deleted_sessions: number;
+  /** Days of usage counts (messages and tokens per day) deleted with the sessions. */
+  deleted_usage_days: number;
 }
 
 /** Deletes every session of the caller (the request was confirmed when it was parsed). */
@@ -133,6 +138,10 @@ export async function handleDeleteAll(
   dependencies: PrivacyDependencies,
 ): Promise<DeleteAllReply> {
   const deleted = await dependencies.store.deleteAllSessions(request.userId);
-  dependencies.logger.info('privacy.deleted_all', { deleted_sessions: deleted });
-  return { deleted_sessions: deleted };
+  const usageDays = (await dependencies.usage?.deleteUsage(request.userId)) ?? 0;
+  dependencies.logger.info('privacy.deleted_all', {
+    deleted_sessions: deleted,
+    deleted_usage_days: usageDays,
+  });
+  return { deleted_sessions: deleted, deleted_usage_days: usageDays };
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { AppError } from '../errors/app-error.js';
+import type { UsageStore } from '../limits/usage-store.js';
 import type { Logger } from '../logging/logger.js';
 import type { PromptAssets } from '../prompt/load-prompt-assets.js';
 import type { SessionStore } from '../storage/session-store.js';
@@ -22,6 +23,8 @@ import { parseHistoryRequest } from './parse-history-request.js';
 export interface HistoryDependencies {
   store: SessionStore;
   prompt: Pick<PromptAssets, 'labelSet'>;
+  config: { aiLabelText: string | undefined };
+  usage?: UsageStore | undefined;
   clock: () => Date;
   logger: Logger;
 }

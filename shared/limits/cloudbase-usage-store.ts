@@ -210,6 +210,15 @@ export function createCloudbaseUsageStore(settings: {
       const window = usageWindow(now);
       return storageCall(async () => countsOf(await readDocument(userId, window), window));
     },
+
+    async deleteUsage(userId) {
+      assertUserId(userId);
+      return storageCall(async () => {
+        const { usage } = await open();
+        const result = await usage.where({ user_id: userId }).remove();
+        return result.deleted ?? 0;
+      });
+    },
   };
 }
 

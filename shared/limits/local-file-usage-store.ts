@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../errors/app-error.js';
 import { withFileLock } from '../storage/file-lock.js';
@@ -109,6 +109,21 @@ export function createLocalFileUsageStore(options: { dataDir: string }): UsageSt
       const window = usageWindow(now);
       const filePath = usagePath(userId, window);
       return storageCall(async () => countsOf(read(filePath, userId, window), window));
+    },
+
+    async deleteUsage(userId) {
+      assertUserId(userId);
+      const userDir = path.join(usageDir, userId);
+      return storageCall(async () => {
+        const days = readdirSync(userDir, { withFileTypes: true }).filter(
+          (entry) => entry.isFile() && entry.name.endsWith('.json'),
+        ).length;
+        rmSync(userDir, { recursive: true, force: true });
+        return days;
+      }).catch((error: unknown) => {
+        if ((error as { cause?: { code?: string } }).cause?.code === 'ENOENT') return 0;
+        throw error;
+      });
     },
   };
 }

@@ -25,6 +25,8 @@ export interface UsageStore {
   recordTokens(userId: string, now: Date, tokens: number): Promise<void>;
   /** The user's counts for the day of `now` (zeros when none), without counting. */
   usageOf(userId: string, now: Date): Promise<UsageCounts>;
+  /** Deletes every day's counts of the user (their "delete all my data"); returns how many days. */
+  deleteUsage(userId: string): Promise<number>;
 }
 
 /** Token counts come from the provider; anything but a whole number ≥ 0 is a bug in the caller. */

@@ -60,4 +60,24 @@ describe('cloudbaserc.json', () => {
       ]),
     );
   });
+
+  it('passes the failover, content-security, token and AI-label settings, and the token secret to history too', () => {
+    const chat = deployment.functions.find((entry) => entry.name === 'chat');
+    const history = deployment.functions.find((entry) => entry.name === 'history');
+    expect(Object.keys(chat?.envVariables ?? {})).toEqual(
+      expect.arrayContaining([
+        'LLM_FALLBACK_BASE_URL',
+        'LLM_FALLBACK_API_KEY',
+        'LLM_FALLBACK_MODEL',
+        'MSG_SEC_CHECK',
+        'MSG_SEC_CHECK_REVIEW',
+        'MSG_SEC_CHECK_ON_FAILURE',
+        'AUTH_TOKEN_SECRET',
+        'AUTH_TOKEN_TTL_SECONDS',
+        'AI_LABEL_TEXT',
+      ]),
+    );
+    // The HTTP path of history checks the same bearer tokens chat mints.
+    expect(Object.keys(history?.envVariables ?? {})).toContain('AUTH_TOKEN_SECRET');
+  });
 });

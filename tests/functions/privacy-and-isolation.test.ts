@@ -196,8 +196,10 @@ describe.each(adaptersUnderTest(() => services))('privacy and isolation ($name a
         deleted: false,
       });
     }
+    // B's one session, and B's one day of usage counts: nothing of A's.
     expect(await b.history({ action: 'delete_all', confirm: 'DELETE_ALL', user_id: alice })).toEqual({
       deleted_sessions: 1,
+      deleted_usage_days: 1,
     });
     expect(await aliceSnapshot()).toEqual(before);
     expect(await b.history({ action: 'sessions' })).toEqual({ sessions: [] });
@@ -355,7 +357,10 @@ describe.each(adaptersUnderTest(() => services))('privacy and isolation ($name a
       });
     }
     expect((await a.history<SessionsReply>({ action: 'sessions' })).sessions).toHaveLength(1);
-    expect(await a.history({ action: 'delete_all', confirm: 'DELETE_ALL' })).toEqual({ deleted_sessions: 1 });
+    expect(await a.history({ action: 'delete_all', confirm: 'DELETE_ALL' })).toEqual({
+      deleted_sessions: 1,
+      deleted_usage_days: 1,
+    });
     expect(await a.history({ action: 'export' })).toMatchObject({ sessions: [], has_more: false });
     // Bob's session is still there.
     expect((await caller(bob).history<SessionsReply>({ action: 'sessions' })).sessions).toHaveLength(1);

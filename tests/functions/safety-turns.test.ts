@@ -96,12 +96,14 @@ describe.each(adaptersUnderTest(() => services))('safety in a chat turn ($name a
     expect(answer.safety).toBeUndefined();
   });
 
-  it('appends the configured AI label to what the user sees, not to what is stored', async () => {
+  it('appends the configured AI label to what the user sees, now and when the chat is reopened', async () => {
     services.model.enqueue({ kind: 'reply', content: '[caring] 辛苦了。' });
-    const { chat, history } = functions({ AI_LABEL_TEXT: '（本回复由 AI 生成）' });
-    const answer = await chat({ message: '今天加班好累' });
+    const labelled = functions({ AI_LABEL_TEXT: '（本回复由 AI 生成）' });
+    const answer = await labelled.chat({ message: '今天加班好累' });
     expect(answer.content).toBe('辛苦了。\n\n（本回复由 AI 生成）');
-    expect((await history())[1]?.content).toBe('辛苦了。');
+    expect((await labelled.history())[1]).toMatchObject({ content: answer.content, ai_generated: true });
+    // The label is display, not data: without it configured, the stored reply reads as the model wrote it.
+    expect((await functions().history())[1]?.content).toBe('辛苦了。');
   });
 
   it('blocks a message the word list refuses: 422, kept as blocked, never sent to the model', async () => {

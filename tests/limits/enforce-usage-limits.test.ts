@@ -28,6 +28,7 @@ function storeReporting(reported: UsageCounts, options: { refundFails?: boolean 
       throw new Error('enforceUsageLimits never records tokens');
     },
     usageOf: async () => ({ ...reported }),
+    deleteUsage: async () => 0,
   };
   return { store, calls };
 }
@@ -143,6 +144,7 @@ describe('enforceUsageLimits', () => {
       refundMessage: () => Promise.resolve(),
       recordTokens: () => Promise.resolve(),
       usageOf: () => Promise.resolve(counts(0, 0)),
+      deleteUsage: () => Promise.resolve(0),
     };
     await expectAppError(enforceUsageLimits(store, 'alice', at(10), defaults), 'STORAGE_UNAVAILABLE');
   });

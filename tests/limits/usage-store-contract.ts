@@ -36,6 +36,18 @@ export function testUsageStore(name: string, setup: () => Promise<UsageStoreHarn
       await harness.cleanup();
     });
 
+    it("deletes every day of one user's counts and nobody else's", async () => {
+      await store.recordMessage('alice', at(10));
+      await store.recordMessage('alice', at(10 + 24));
+      await store.recordMessage('bob', at(10));
+      expect(await store.deleteUsage('alice')).toBe(2);
+      expect(await store.usageOf('alice', at(10))).toEqual(counts(0, 0));
+      expect((await store.usageOf('bob', at(10))).dayMessages).toBe(1);
+      expect(await store.deleteUsage('alice')).toBe(0);
+      expect(await store.deleteUsage('nobody')).toBe(0);
+      expect(await harness.storedRecords()).toHaveLength(1);
+    });
+
     it('reports zeros for a user with no usage, and stores nothing by looking', async () => {
       expect(await store.usageOf('alice', at(10))).toEqual(counts(0, 0));
       expect(await harness.storedRecords()).toEqual([]);
