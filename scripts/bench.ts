@@ -17,7 +17,8 @@ import type { ChatModel } from '../shared/model/chat-model.js';
 import { createFunctionHandler } from '../shared/runtime/create-function-handler.js';
 import { createSessionStore } from '../shared/storage/create-session-store.js';
 import { startTestServices, TEST_COLLECTION } from '../tests/support/test-services.js';
-import { measureLoadRun } from './bench-load-run.js';
+import { measureEmotionClassifier } from './bench-emotion.js';
+import { loadRunMessages, measureLoadRun } from './bench-load-run.js';
 import { buildFunctions, FUNCTION_NAMES } from './build.js';
 
 process.env.TENCENTCLOUD = 'true';
@@ -262,6 +263,7 @@ const loadRun = {
   cloudbase: await measureLoadRun('cloudbase', services),
   local_disk: await measureLoadRun('local', services),
 };
+const emotionClassifier = await measureEmotionClassifier(loadRunMessages().messages, quick ? 5 : 20);
 const baselines = {
   bare_atomic_write_disk: measureBareAtomicWrite(tmpdir()),
   ...(ramDisk === undefined ? {} : { bare_atomic_write_ram_disk: measureBareAtomicWrite(ramDisk) }),
@@ -276,6 +278,7 @@ const results = {
   cold_start: coldStart,
   warm,
   load_run: loadRun,
+  emotion_classifier: emotionClassifier,
   baselines,
 };
 await mkdir('.bench', { recursive: true });
@@ -324,3 +327,11 @@ for (const [storage, figures] of Object.entries(loadRun)) {
   if (figures.lost + figures.duplicated + figures.misordered + figures.failed_sends > 0) process.exitCode = 1;
 }
 console.info(`  messages: ${loadRun.cloudbase.messages_from}`);
+console.info(
+  `\nEmotion classifier: adds ${(emotionClassifier.added_bytes / 1024).toFixed(0)} KB to chat ` +
+    `(code ${(emotionClassifier.code_bytes / 1024).toFixed(1)} KB + weights ${(emotionClassifier.weights_bytes / 1024).toFixed(0)} KB; limit 300 KB), ` +
+    `${(emotionClassifier.per_message_ms * 1000).toFixed(0)} µs per message over ${emotionClassifier.messages} messages (limit 200 µs), ` +
+    `weights loaded on first use in ${emotionClassifier.weights_load_ms} ms`,
+);
+if (!emotionClassifier.added_within_limit || !emotionClassifier.per_message_within_limit)
+  process.exitCode = 1;
