@@ -191,3 +191,54 @@ describe.each(adaptersUnderTest(() => services))(
     });
   },
 );
+
+describe('a database that fails for good while storing the reply (cloudbase adapter)', () => {
+  it('answers STORAGE_UNAVAILABLE with the words kept pending and no reply, and a later resend completes the turn', async () => {
+    services.emulator.reset();
+    services.emulator.createCollection('chat_sessions');
+    services.emulator.createCollection('chat_usage');
+    services.model.reset();
+    let now = Date.parse('2026-11-24T08:00:00.000Z');
+    const environment = services.environment({
+      CHAT_DEADLINE_MS: '3000',
+      STORAGE_RESERVE_MS: '1500',
+      CLOUDBASE_TIMEOUT_MS: '500',
+    });
+    const overrides = { logger: recordingLogger().logger, clock: () => new Date(now) };
+    const chat = createFunctionHandler(chatEndpoint, { environment, overrides });
+    const history = createFunctionHandler(historyEndpoint, { environment, overrides });
+    const send = async () =>
+      (await chat({
+        user_id: 'u1',
+        session_id: 's1',
+        message: '别丢下我的话',
+        client_msg_id: 'c-keep',
+      })) as Reply;
+
+    // The words are stored (an insert); every later write to the session fails.
+    services.emulator.inject({
+      action: 'database.modifyDocument',
+      code: 'DATABASE_REQUEST_FAILED',
+      times: 1_000,
+    });
+    const failed = await send();
+    expect(failed.error).toMatchObject({ code: 'STORAGE_UNAVAILABLE', retryable: true });
+    services.emulator.clearFaults();
+    const kept = ((await history({ user_id: 'u1', session_id: 's1' })) as { messages: HistoryMessage[] })
+      .messages;
+    expect(kept.map((message) => [message.role, message.content, message.status])).toEqual([
+      ['user', '别丢下我的话', 'pending'],
+    ]);
+
+    // Once the first attempt's function has surely ended, the resend takes the turn over and completes it.
+    now += 2 * 60_000;
+    const completed = await send();
+    expect(completed.error).toBeUndefined();
+    const after = ((await history({ user_id: 'u1', session_id: 's1' })) as { messages: HistoryMessage[] })
+      .messages;
+    expect(after.map((message) => [message.role, message.status])).toEqual([
+      ['user', 'complete'],
+      ['agent', undefined],
+    ]);
+  });
+});
