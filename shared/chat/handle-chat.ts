@@ -70,7 +70,14 @@ export async function handleChat(
       retryable: false,
     });
   }
-  if (dependencies.usage !== undefined) await countUsage(dependencies.usage, request.userId, clock(), logger);
+  // A resend of a message the session already holds is not a new message: it is not counted again, so a
+  // flaky network cannot push an honest user over the limit with retries.
+  const isResend =
+    request.clientMsgId !== undefined &&
+    (existing?.messages ?? []).some((message) => message.client_msg_id === request.clientMsgId);
+  if (dependencies.usage !== undefined && !isResend) {
+    await countUsage(dependencies.usage, request.userId, clock(), logger);
+  }
 
   const started = await startTurn(request, existing, {
     ...dependencies,

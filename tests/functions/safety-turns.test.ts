@@ -154,6 +154,17 @@ describe.each(adaptersUnderTest(() => services))('safety in a chat turn ($name a
     expect((await limited.history()).map((message) => message.content)).not.toContain('三');
   });
 
+  it('does not count a resend of a stored message against the limit', async () => {
+    const limited = functions({ RATE_LIMIT_PER_MINUTE: '2' });
+    const first = await limited.chat({ message: '一', client_msg_id: 'c-1' });
+    await limited.chat({ message: '二', client_msg_id: 'c-2' });
+    // The answer to the first send was lost; its resends replay it instead of hitting the limit.
+    for (let resend = 0; resend < 3; resend += 1) {
+      expect(await limited.chat({ message: '一', client_msg_id: 'c-1' })).toEqual(first);
+    }
+    expect((await limited.chat({ message: '三', client_msg_id: 'c-3' })).error?.code).toBe('RATE_LIMITED');
+  });
+
   it('refuses after the daily message or token quota, until China midnight', async () => {
     const byMessages = functions({ DAILY_MESSAGE_QUOTA: '1' });
     await byMessages.chat({ message: '一', session_id: 'm' });
