@@ -17,11 +17,18 @@ export interface CompiledLexicon {
 
 /** Latin letters and digits are read as whole words, so "emo" does not fire inside "demo". */
 const LATIN_RUN = /[a-z0-9_]+/y;
+/** A Weibo emoticon code as the lexicon lists it: [泪], [doge], [笑cry]. */
+const EMOTICON_CODE = /^\[[^[\]]+\]$/;
 
-export function compileLexicon(spec: LexiconSpec): CompiledLexicon {
+/** `emoticonScale` multiplies the weights of emoticon codes (see ClassifierSettings). */
+export function compileLexicon(spec: LexiconSpec, emoticonScale = 1): CompiledLexicon {
   const tokens = new Map<string, LexiconToken>();
   for (const [text, labelWeights] of Object.entries(spec.words)) {
-    tokens.set(text, { kind: 'word', weights: basicEmotions.map((label) => labelWeights[label] ?? 0) });
+    const scale = EMOTICON_CODE.test(text) ? emoticonScale : 1;
+    tokens.set(text, {
+      kind: 'word',
+      weights: basicEmotions.map((label) => (labelWeights[label] ?? 0) * scale),
+    });
   }
   for (const text of spec.negators) tokens.set(text, { kind: 'negator' });
   for (const [text, factor] of Object.entries(spec.intensifiers))

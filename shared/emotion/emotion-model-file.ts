@@ -53,6 +53,16 @@ export type LexiconSpec = z.infer<typeof lexiconSpecSchema>;
 
 export const classifierSettingsSchema = z.object({
   lexiconScale: z.number(),
+  /**
+   * Multiplies the lexicon weights of Weibo emoticon codes ([哈哈], [泪], [doge]). They are often used in
+   * jest or irony ([允悲], [微笑]), so a code is weaker evidence of the writer's feeling than a word.
+   */
+  emoticonScale: z.number().check(z.minimum(0)),
+  /**
+   * Multiplies the lexicon's neutral score (http, 记者, 请问...): an informational post often carries
+   * the writer's feeling too, so neutral words weigh less than emotion words.
+   */
+  neutralWordScale: z.number().check(z.minimum(0)),
   /** Each "!" (up to three) multiplies the lexicon's emotion scores by 1 + this. */
   exclamationBoost: z.number(),
   /** Character n-grams from this length... */

@@ -32,7 +32,7 @@ export function compileEmotionModel(file: EmotionModelFile): EmotionModel {
   return {
     settings: file.settings,
     bias: file.bias,
-    lexicon: compileLexicon(file.lexicon),
+    lexicon: compileLexicon(file.lexicon, file.settings.emoticonScale),
     ngrams: new Map(Object.entries(file.ngrams)),
     ngramWeightUnit: file.ngramWeightUnit,
   };
@@ -65,7 +65,8 @@ export function lexiconLogits(evidence: EmotionEvidence, settings: ClassifierSet
   // "!" strengthens whatever emotion the words show; it is no emotion of its own.
   const emphasis = 1 + settings.exclamationBoost * Math.min(evidence.exclamations, 3);
   return evidence.lexicon.map(
-    (score, index) => settings.lexiconScale * score * (index === NEUTRAL_INDEX ? 1 : emphasis),
+    (score, index) =>
+      settings.lexiconScale * score * (index === NEUTRAL_INDEX ? settings.neutralWordScale : emphasis),
   );
 }
 

@@ -28,6 +28,11 @@ describe('classifyBasicEmotion with the shipped weights', () => {
     ['我不开心', 'sad'],
     ['[泪][泪]', 'sad'],
     ['哈哈哈哈哈哈', 'happy'],
+    ['崩溃了，作业又没保存', 'sad'],
+    ['我真的会谢', 'angry'],
+    ['我今天吃了面条', 'neutral'],
+    ['请问明天几点开会？', 'neutral'],
+    ['转发微博', 'neutral'],
   ])('labels %s as %s', (text, label) => {
     expect(classifyBasicEmotion(text).label).toBe(label);
   });

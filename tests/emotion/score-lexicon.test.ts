@@ -71,6 +71,13 @@ describe('scoreLexicon', () => {
     expect(score('开心开心开心').happy).toBeCloseTo(3.2, 10);
   });
 
+  it('scales Weibo emoticon codes by emoticonScale, and nothing else', () => {
+    const scaled = compileLexicon(parseEmotionLexicon('[happy]\n开心 2\n[开心] 2\n'), 0.5);
+    const happyOf = (text: string) => scoreLexicon(normaliseEmotionText(text), scaled).scores[0];
+    expect(happyOf('[开心]')).toBe(1);
+    expect(happyOf('开心')).toBe(2);
+  });
+
   it('reads Latin words whole, in any width or case, and collapses repeated letters', () => {
     expect(score('ＯＭＧ！').surprise).toBe(1);
     expect(score('zomg').surprise).toBe(0);
