@@ -44,6 +44,13 @@ export function assertWithinSize(bytes: number, maxBytes: number): void {
 /** The JSON body of a POST, decoded and size-checked. */
 export function readJsonBody(event: HttpEvent, maxBytes: number): unknown {
   const raw = event.body ?? '';
+  // An HTTP body is text; anything else (an object, a number, {length: 2 ** 31}) is refused before it is
+  // turned into bytes.
+  if (typeof raw !== 'string') {
+    throw new AppError('INVALID_JSON', '请求内容必须是 JSON 文本。(Body must be a string)', {
+      field: 'body',
+    });
+  }
   const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
   assertWithinSize(bytes.length, maxBytes);
   if (bytes.length === 0) {

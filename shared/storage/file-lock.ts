@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { linkSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const inProcessQueues = new Map<string, Promise<unknown>>();
@@ -75,20 +75,27 @@ async function holdCrossProcessLock<T>(
  */
 const locksHeldHere = new Set<string>();
 
+let createCount = 0;
+
+/**
+ * Creates the lock file with its owner tag already in it: the tag goes into a private file that is then
+ * hard-linked to the lock path, which fails with EEXIST if the lock exists. Creating the lock empty and
+ * writing the tag after would leave an empty lock behind a writer killed in between, which nobody could
+ * tell from a live one until it grew stale.
+ */
 function tryCreate(lockPath: string, ownerTag: string): boolean {
-  let descriptor: number;
+  createCount += 1;
+  const draftPath = `${lockPath}.${process.pid}.${createCount}.draft`;
+  writeFileSync(draftPath, ownerTag, { mode: 0o600 });
   try {
-    descriptor = openSync(lockPath, 'wx', 0o600);
+    linkSync(draftPath, lockPath);
+    return true;
   } catch (error) {
     if (isCode(error, 'EEXIST')) return false;
     throw error;
-  }
-  try {
-    writeSync(descriptor, ownerTag);
   } finally {
-    closeSync(descriptor);
+    rmSync(draftPath, { force: true });
   }
-  return true;
 }
 
 function removeIfAbandoned(lockPath: string, staleMs: number): void {
@@ -98,9 +105,13 @@ function removeIfAbandoned(lockPath: string, staleMs: number): void {
   // third process just took. Takeovers are therefore serialised by a guard file, and the holder is
   // re-read under it, so what is deleted is always the abandoned lock.
   const guardPath = `${lockPath}.takeover`;
-  if (!tryCreate(guardPath, `${process.pid}:${Date.now()}`)) {
-    // A takeover whose process died would block every later one; its guard is removed once it is old.
-    if (Date.now() - modifiedAt(guardPath) > staleMs) rmSync(guardPath, { force: true });
+  if (!tryCreate(guardPath, `${process.pid}:${Date.now()}:takeover`)) {
+    // A takeover whose process died would block every later one. A takeover runs without a pause, so a
+    // guard whose process is gone (or is this one, under an earlier process's pid) is abandoned.
+    const guardHolder = readHolder(guardPath);
+    if (guardHolder !== undefined && isAbandoned(guardPath, guardHolder, staleMs)) {
+      rmSync(guardPath, { force: true });
+    }
     return;
   }
   try {
@@ -112,7 +123,8 @@ function removeIfAbandoned(lockPath: string, staleMs: number): void {
 
 function isAbandoned(lockPath: string, holder: string, staleMs: number): boolean {
   const [pidText, takenAtText] = holder.split(':');
-  // An empty holder means the owner is between create and write (or died there): only age can tell.
+  // Locks are created with their tag in them; an empty one comes from an older version of this code,
+  // and only age can tell whether its owner is still there.
   const pid = Number(pidText);
   const ownerGone =
     holder === '' ? false : pid === process.pid ? !locksHeldHere.has(holder) : !isProcessAlive(pid);

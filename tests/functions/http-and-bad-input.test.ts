@@ -233,3 +233,25 @@ describe('malformed transport', () => {
     expect(result.error.code).toBe('INVALID_INPUT');
   });
 });
+
+describe('an HTTP-shaped event whose body is not text', () => {
+  it.each([{}, 42, true, { length: 2 ** 31 }])(
+    'answers 400 INVALID_JSON for body %j, at once',
+    async (body) => {
+      const chat = createFunctionHandler(chatEndpoint, {
+        environment: { STORAGE: 'local', DATA_DIR: '/nonexistent-zhiji', LLM_PROVIDER: 'offline' },
+        overrides: { logger: recordingLogger().logger },
+      });
+      const startedAt = Date.now();
+      const response = (await chat({
+        path: '/api/chat',
+        httpMethod: 'POST',
+        headers: {},
+        body,
+      })) as HttpResponse;
+      expect(response.statusCode).toBe(400);
+      expect(JSON.parse(response.body).error.code).toBe('INVALID_JSON');
+      expect(Date.now() - startedAt).toBeLessThan(1_000);
+    },
+  );
+});
