@@ -15,7 +15,7 @@ import { chatEndpoint } from '../shared/endpoints/chat-endpoint.js';
 import { createLogger } from '../shared/logging/logger.js';
 import { createFunctionHandler } from '../shared/runtime/create-function-handler.js';
 import { createSessionStore } from '../shared/storage/create-session-store.js';
-import { TEST_COLLECTION, type TestServices } from '../tests/support/test-services.js';
+import { TEST_COLLECTION, TEST_USAGE_COLLECTION, type TestServices } from '../tests/support/test-services.js';
 
 const USERS = 20;
 const TURNS_PER_USER = 10;
@@ -52,6 +52,7 @@ export async function measureLoadRun(storage: 'local' | 'cloudbase', services: T
   const dataDir = await mkdtemp(path.join(tmpdir(), 'zhiji-load-'));
   services.emulator.reset();
   services.emulator.createCollection(TEST_COLLECTION);
+  services.emulator.createCollection(TEST_USAGE_COLLECTION);
   services.model.reset();
   services.model.setDefault((body) => {
     const last = (body.messages as { content: string }[]).at(-1)?.content ?? '';

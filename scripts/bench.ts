@@ -16,7 +16,7 @@ import { createLogger } from '../shared/logging/logger.js';
 import type { ChatModel } from '../shared/model/chat-model.js';
 import { createFunctionHandler } from '../shared/runtime/create-function-handler.js';
 import { createSessionStore } from '../shared/storage/create-session-store.js';
-import { startTestServices, TEST_COLLECTION } from '../tests/support/test-services.js';
+import { startTestServices, TEST_COLLECTION, TEST_USAGE_COLLECTION } from '../tests/support/test-services.js';
 import { measureEmotionClassifier } from './bench-emotion.js';
 import { loadRunMessages, measureLoadRun } from './bench-load-run.js';
 import { buildFunctions, FUNCTION_NAMES } from './build.js';
@@ -125,6 +125,7 @@ async function measureWarmTurns(
   const dataDir = await mkdtemp(path.join(dataRoot, 'zhiji-bench-'));
   services.emulator.reset();
   services.emulator.createCollection(TEST_COLLECTION);
+  services.emulator.createCollection(TEST_USAGE_COLLECTION);
   const environment = services.environment({ STORAGE: storage, DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
   const chat = createFunctionHandler(chatEndpoint, {
     environment,

@@ -65,16 +65,17 @@ export async function handleChat(
     });
 
   const existing = await storage(() => store.getSession(key, { recentMessages: limits.contextMaxMessages }));
-  if ((existing?.message_count ?? 0) + 2 > limits.maxSessionMessages) {
+  // A resend of a message the session already holds is not a new message: it is not counted again, so a
+  // flaky network cannot push an honest user over the limit with retries, and a full session still
+  // replays what it holds.
+  const isResend =
+    request.clientMsgId !== undefined &&
+    (existing?.messages ?? []).some((message) => message.client_msg_id === request.clientMsgId);
+  if (!isResend && (existing?.message_count ?? 0) + 2 > limits.maxSessionMessages) {
     throw new AppError('SESSION_FULL', '这个对话已经很长了，开始一个新的对话继续聊吧。(Session is full)', {
       retryable: false,
     });
   }
-  // A resend of a message the session already holds is not a new message: it is not counted again, so a
-  // flaky network cannot push an honest user over the limit with retries.
-  const isResend =
-    request.clientMsgId !== undefined &&
-    (existing?.messages ?? []).some((message) => message.client_msg_id === request.clientMsgId);
   if (dependencies.usage !== undefined && !isResend) {
     await countUsage(dependencies.usage, request.userId, clock(), logger);
   }

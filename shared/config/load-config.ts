@@ -54,7 +54,7 @@ export interface Config {
     maxSessionMessages: number;
   };
   logLevel: LogLevel;
-  /** Content security: WeChat's check when `wechat` is on, the local word list always. */
+  /** Content security: WeChat's check when `wechat` is on; the local word list when it is off or fails. */
   contentCheck: {
     wechat: boolean;
     review: 'allow' | 'block';

@@ -37,6 +37,9 @@ export const historyEndpoint: Endpoint<HistoryActionRequest> = {
   timer: {
     name: RETENTION_TRIGGER_NAME,
     run: (dependencies) =>
-      runRetentionSweep({ retentionDays: dependencies.config.retentionDays }, dependencies),
+      runRetentionSweep(
+        { retentionDays: dependencies.config.retentionDays },
+        { ...dependencies, usage: usageFor(dependencies) },
+      ),
   },
 };

@@ -1,3 +1,5 @@
+import type { UsageStore } from '../limits/usage-store.js';
+import { usageWindow } from '../limits/usage-window.js';
 import type { Logger } from '../logging/logger.js';
 import type { SessionStore } from '../storage/session-store.js';
 
@@ -9,7 +11,14 @@ export const RETENTION_TIME_BUDGET_MS = 6_000;
 
 export type RetentionReport =
   | { retention: 'disabled' }
-  | { retention: 'swept'; retention_days: number; cutoff: string; deleted: number; complete: boolean };
+  | {
+      retention: 'swept';
+      retention_days: number;
+      cutoff: string;
+      deleted: number;
+      deleted_usage_days: number;
+      complete: boolean;
+    };
 
 /**
  * Deletes every session, of any user, last updated more than `retentionDays` days ago. Everything it
@@ -18,7 +27,13 @@ export type RetentionReport =
  */
 export async function runRetentionSweep(
   settings: { retentionDays: number | undefined },
-  dependencies: { store: SessionStore; clock: () => Date; logger: Logger; elapsedMs?: () => number },
+  dependencies: {
+    store: SessionStore;
+    usage?: UsageStore | undefined;
+    clock: () => Date;
+    logger: Logger;
+    elapsedMs?: () => number;
+  },
 ): Promise<RetentionReport> {
   const { retentionDays } = settings;
   if (retentionDays === undefined) {
@@ -38,7 +53,16 @@ export async function runRetentionSweep(
       break;
     }
   }
-  const fields = { retention_days: retentionDays, cutoff, deleted, complete };
+  // The usage counts (messages and tokens per user and day) follow the same limit, by their China day.
+  const deletedUsageDays =
+    (await dependencies.usage?.deleteUsageBefore(usageWindow(new Date(cutoff)).day)) ?? 0;
+  const fields = {
+    retention_days: retentionDays,
+    cutoff,
+    deleted,
+    deleted_usage_days: deletedUsageDays,
+    complete,
+  };
   if (complete) dependencies.logger.info('retention.swept', fields);
   else dependencies.logger.warn('retention.incomplete', fields);
   return { retention: 'swept', ...fields };

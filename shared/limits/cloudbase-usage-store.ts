@@ -211,6 +211,14 @@ export function createCloudbaseUsageStore(settings: {
       return storageCall(async () => countsOf(await readDocument(userId, window), window));
     },
 
+    async deleteUsageBefore(day) {
+      return storageCall(async () => {
+        const { usage, command } = await open();
+        const result = await usage.where({ day: command.lt(day) }).remove();
+        return result.deleted ?? 0;
+      });
+    },
+
     async deleteUsage(userId) {
       assertUserId(userId);
       return storageCall(async () => {

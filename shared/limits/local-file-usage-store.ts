@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../errors/app-error.js';
 import { withFileLock } from '../storage/file-lock.js';
@@ -109,6 +109,23 @@ export function createLocalFileUsageStore(options: { dataDir: string }): UsageSt
       const window = usageWindow(now);
       const filePath = usagePath(userId, window);
       return storageCall(async () => countsOf(read(filePath, userId, window), window));
+    },
+
+    async deleteUsageBefore(day) {
+      return storageCall(async () => {
+        let deleted = 0;
+        const users = existsSync(usageDir) ? readdirSync(usageDir, { withFileTypes: true }) : [];
+        for (const user of users.filter((entry) => entry.isDirectory())) {
+          const userDir = path.join(usageDir, user.name);
+          for (const file of readdirSync(userDir)) {
+            // Day files are named YYYY-MM-DD.json, so names order as the days do.
+            if (!/^\d{4}-\d{2}-\d{2}\.json$/.test(file) || file.slice(0, 10) >= day) continue;
+            rmSync(path.join(userDir, file), { force: true });
+            deleted += 1;
+          }
+        }
+        return deleted;
+      });
     },
 
     async deleteUsage(userId) {

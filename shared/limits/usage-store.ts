@@ -27,6 +27,11 @@ export interface UsageStore {
   usageOf(userId: string, now: Date): Promise<UsageCounts>;
   /** Deletes every day's counts of the user (their "delete all my data"); returns how many days. */
   deleteUsage(userId: string): Promise<number>;
+  /**
+   * The retention sweep's call, the only one across users: deletes every user's counts of the China days
+   * before `day` (YYYY-MM-DD); returns how many user-days.
+   */
+  deleteUsageBefore(day: string): Promise<number>;
 }
 
 /** Token counts come from the provider; anything but a whole number ≥ 0 is a bug in the caller. */

@@ -483,6 +483,8 @@ describe.each(adaptersUnderTest(() => services))('privacy and isolation ($name a
         retention_days: 30,
         cutoff: new Date(now - 30 * dayMs).toISOString(),
         deleted: 2,
+        // The usage counts of the old day (alice's and bob's) go with the same limit.
+        deleted_usage_days: 2,
         complete: true,
       });
       const aliceSessions = await a.history<SessionsReply>({ action: 'sessions' });

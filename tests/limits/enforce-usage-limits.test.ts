@@ -29,6 +29,7 @@ function storeReporting(reported: UsageCounts, options: { refundFails?: boolean 
     },
     usageOf: async () => ({ ...reported }),
     deleteUsage: async () => 0,
+    deleteUsageBefore: async () => 0,
   };
   return { store, calls };
 }
@@ -145,6 +146,7 @@ describe('enforceUsageLimits', () => {
       recordTokens: () => Promise.resolve(),
       usageOf: () => Promise.resolve(counts(0, 0)),
       deleteUsage: () => Promise.resolve(0),
+      deleteUsageBefore: () => Promise.resolve(0),
     };
     await expectAppError(enforceUsageLimits(store, 'alice', at(10), defaults), 'STORAGE_UNAVAILABLE');
   });

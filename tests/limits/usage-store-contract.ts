@@ -48,6 +48,18 @@ export function testUsageStore(name: string, setup: () => Promise<UsageStoreHarn
       expect(await harness.storedRecords()).toHaveLength(1);
     });
 
+    it('deletes, for every user, the days before a cutoff day and keeps that day and later', async () => {
+      await store.recordMessage('alice', at(10 - 48));
+      await store.recordMessage('alice', at(10));
+      await store.recordMessage('bob', at(10 - 24));
+      // 2026-11-24 10:00 UTC is 18:00 on the 24th in China; the cutoff day is the 24th.
+      expect(await store.deleteUsageBefore('2026-11-24')).toBe(2);
+      expect((await store.usageOf('alice', at(10))).dayMessages).toBe(1);
+      expect((await store.usageOf('alice', at(10 - 48))).dayMessages).toBe(0);
+      expect((await store.usageOf('bob', at(10 - 24))).dayMessages).toBe(0);
+      expect(await harness.storedRecords()).toHaveLength(1);
+    });
+
     it('reports zeros for a user with no usage, and stores nothing by looking', async () => {
       expect(await store.usageOf('alice', at(10))).toEqual(counts(0, 0));
       expect(await harness.storedRecords()).toEqual([]);
