@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type EmotionLabelSet, emotionLabelSetSchema } from '../emotion/emotion-label-set.js';
-import { AppError } from '../errors/app-error.js';
+import { promptFileError, readPromptFile, readPromptJson } from './read-prompt-file.js';
 
 export const PROMPT_FILE = 'counselor_prompt.txt';
 export const LABELS_FILE = 'emotion-labels.json';
@@ -26,16 +26,9 @@ export function resolvePromptDir(configured: string | undefined): string {
 
 /** Reads and checks the prompt and label files; a broken file is a configuration error, named. */
 export function loadPromptAssets(promptDir: string): PromptAssets {
-  const template = readAsset(promptDir, PROMPT_FILE);
-  let labelsJson: unknown;
-  try {
-    labelsJson = JSON.parse(readAsset(promptDir, LABELS_FILE));
-  } catch (error) {
-    if (error instanceof AppError) throw error;
-    throw assetError(LABELS_FILE, 'is not valid JSON', error);
-  }
-  const labels = emotionLabelSetSchema.safeParse(labelsJson);
-  if (!labels.success) throw assetError(LABELS_FILE, 'does not match the label schema', labels.error);
+  const template = readPromptFile(promptDir, PROMPT_FILE);
+  const labels = emotionLabelSetSchema.safeParse(readPromptJson(promptDir, LABELS_FILE));
+  if (!labels.success) throw promptFileError(LABELS_FILE, 'does not match the label schema', labels.error);
   return { systemPrompt: renderSystemPrompt(template, labels.data), labelSet: labels.data };
 }
 
@@ -51,18 +44,4 @@ export function renderSystemPrompt(template: string, labelSet: EmotionLabelSet):
     ? template.replace(LABELS_PLACEHOLDER, list)
     : `${template.trimEnd()}\n\n每条回复以表情标签开头，可选标签：\n${list}`;
   return body.trim();
-}
-
-function readAsset(promptDir: string, fileName: string): string {
-  try {
-    return readFileSync(path.join(promptDir, fileName), 'utf8');
-  } catch (error) {
-    throw assetError(fileName, 'cannot be read', error);
-  }
-}
-
-function assetError(fileName: string, problem: string, cause: unknown): AppError {
-  return new AppError('CONFIG_INVALID', `服务配置有误，请联系管理员。(Prompt file ${fileName} ${problem})`, {
-    cause,
-  });
 }

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { AppError } from '../errors/app-error.js';
+import { promptFileError, readPromptFile, readPromptJson } from '../prompt/read-prompt-file.js';
 import { type CrisisResource, type CrisisRules, compileCrisisRules } from './screen-crisis-risk.js';
 
 export const CRISIS_PATTERNS_FILE = 'crisis-patterns.json';
@@ -24,29 +22,23 @@ export interface CrisisAssets {
  * configuration error naming the file and entry, so a counsellor's edit cannot silently disable screening.
  */
 export function loadCrisisAssets(promptDir: string): CrisisAssets {
-  let rawPatterns: unknown;
-  try {
-    rawPatterns = JSON.parse(readAsset(promptDir, CRISIS_PATTERNS_FILE));
-  } catch (error) {
-    if (error instanceof AppError) throw error;
-    throw assetError(CRISIS_PATTERNS_FILE, 'is not valid JSON', error);
-  }
+  const rawPatterns = readPromptJson(promptDir, CRISIS_PATTERNS_FILE);
   let rules: CrisisRules;
   try {
     rules = compileCrisisRules(rawPatterns);
   } catch (error) {
-    throw assetError(CRISIS_PATTERNS_FILE, error instanceof Error ? error.message : 'is invalid', error);
+    throw promptFileError(CRISIS_PATTERNS_FILE, error instanceof Error ? error.message : 'is invalid', error);
   }
-  const responseTemplate = readAsset(promptDir, CRISIS_RESPONSE_FILE).trim();
-  const guidance = readAsset(promptDir, CRISIS_GUIDANCE_FILE).trim();
-  if (responseTemplate === '') throw assetError(CRISIS_RESPONSE_FILE, 'is empty', undefined);
-  if (guidance === '') throw assetError(CRISIS_GUIDANCE_FILE, 'is empty', undefined);
+  const responseTemplate = readPromptFile(promptDir, CRISIS_RESPONSE_FILE).trim();
+  const guidance = readPromptFile(promptDir, CRISIS_GUIDANCE_FILE).trim();
+  if (responseTemplate === '') throw promptFileError(CRISIS_RESPONSE_FILE, 'is empty', undefined);
+  if (guidance === '') throw promptFileError(CRISIS_GUIDANCE_FILE, 'is empty', undefined);
   // The fixed reply is the only thing a person in danger reads: it must give every listed number.
   const numbersInTemplate = new Set((responseTemplate.match(/\d[\d-]*\d|\d/g) ?? []).map(digitsOnly));
   const missing = rules.resources.filter((resource) => !numbersInTemplate.has(digitsOnly(resource.phone)));
   if (missing.length > 0) {
     const phones = missing.map((resource) => resource.phone).join(', ');
-    throw assetError(CRISIS_RESPONSE_FILE, `does not give the hotline(s) ${phones}`, undefined);
+    throw promptFileError(CRISIS_RESPONSE_FILE, `does not give the hotline(s) ${phones}`, undefined);
   }
   return {
     rules,
@@ -58,18 +50,4 @@ export function loadCrisisAssets(promptDir: string): CrisisAssets {
 
 function digitsOnly(text: string): string {
   return text.replace(/\D/g, '');
-}
-
-function readAsset(promptDir: string, fileName: string): string {
-  try {
-    return readFileSync(path.join(promptDir, fileName), 'utf8');
-  } catch (error) {
-    throw assetError(fileName, 'cannot be read', error);
-  }
-}
-
-function assetError(fileName: string, problem: string, cause: unknown): AppError {
-  return new AppError('CONFIG_INVALID', `服务配置有误，请联系管理员。(Crisis file ${fileName}: ${problem})`, {
-    cause,
-  });
 }

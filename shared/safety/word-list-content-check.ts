@@ -3,10 +3,8 @@
  * WeChat cannot be reached, and catches the plainest cases at no cost. It is a complement to WeChat's
  * check, not a substitute: a list catches words, not meaning.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import * as z from 'zod/mini';
-import { AppError } from '../errors/app-error.js';
+import { promptFileError, readPromptJson } from '../prompt/read-prompt-file.js';
 import type { ContentCheck, ContentCheckResult, ContentVerdict } from './content-check.js';
 
 export const BLOCKED_WORDS_FILE = 'blocked-words.json';
@@ -83,23 +81,9 @@ function matcher(word: string): (text: NormalisedText) => boolean {
 
 /** Reads and checks the list; a broken file is a configuration error, named, as for the prompt files. */
 export function loadWordListContentCheck(promptDir: string): ContentCheck {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path.join(promptDir, BLOCKED_WORDS_FILE), 'utf8'));
-  } catch (error) {
-    throw listError('cannot be read as JSON', error);
+  const parsed = blockedWordListSchema.safeParse(readPromptJson(promptDir, BLOCKED_WORDS_FILE));
+  if (!parsed.success) {
+    throw promptFileError(BLOCKED_WORDS_FILE, 'does not match the word list schema', parsed.error);
   }
-  const parsed = blockedWordListSchema.safeParse(json);
-  if (!parsed.success) throw listError('does not match the word list schema', parsed.error);
   return createWordListContentCheck(parsed.data);
-}
-
-function listError(problem: string, cause: unknown): AppError {
-  return new AppError(
-    'CONFIG_INVALID',
-    `服务配置有误，请联系管理员。(Word list ${BLOCKED_WORDS_FILE} ${problem})`,
-    {
-      cause,
-    },
-  );
 }
