@@ -15,7 +15,7 @@ export interface ResumeOptions {
   message: string;
   attemptId: string;
   /** The stored turn is retried only when its attempt started before this (its function has ended). */
-  abandonedBefore: number;
+  abandonedBefore: () => number;
   /** How long a retry may wait for a running first attempt. */
   waitUntil: number;
   /** The monotonic time, for waiting. */
@@ -57,7 +57,7 @@ export async function resumeTurn(initial: StoredTurn, options: ResumeOptions): P
     if (turn.reply !== undefined) return { kind: 'replay', turn: { ...turn, reply: turn.reply } };
     if (status === 'blocked') throw contentBlocked('message');
     const startedAt = Date.parse(turn.question.attempt_at ?? turn.question.timestamp);
-    const abandoned = status === 'pending' && !(startedAt >= options.abandonedBefore);
+    const abandoned = status === 'pending' && !(startedAt >= options.abandonedBefore());
     if (status === 'failed' || abandoned) {
       const question = turn.question;
       const claimed = await options.storage(() =>

@@ -26,13 +26,25 @@ export interface ContentDecision {
  */
 export async function screenContent(
   text: string,
-  options: { openid: string; direction: 'message' | 'reply'; screening: ContentScreening; logger: Logger },
+  options: {
+    openid: string;
+    direction: 'message' | 'reply';
+    screening: ContentScreening;
+    logger: Logger;
+    /** Ends a WeChat check that would outlast the turn's time; the failure policy then applies. */
+    signal?: AbortSignal;
+  },
 ): Promise<ContentDecision> {
   const { screening, logger, direction } = options;
   let check = screening.wechat ?? screening.wordList;
   let result: Awaited<ReturnType<ContentCheck['check']>>;
   try {
-    result = await check.check({ openid: options.openid, content: text, scene: 2 });
+    result = await check.check({
+      openid: options.openid,
+      content: text,
+      scene: 2,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
   } catch (error) {
     const failure =
       error instanceof AppError ? error : new AppError('CONTENT_CHECK_UNAVAILABLE', '内容检查暂时不可用。');

@@ -42,6 +42,7 @@ export async function startTurn(
           role: item.role,
           content: item.content,
           timestamp: item.timestamp ?? receivedAt,
+          seeded: true,
         }));
   const messageId = ids();
   const attemptId = ids();
@@ -66,7 +67,8 @@ export async function startTurn(
     key,
     message: request.message,
     attemptId,
-    abandonedBefore: clock().getTime() - context.limits.chatDeadlineMs - abandonAfterExtraMs,
+    // Read again on every poll: a resend that waits may see the first attempt pass the cutoff.
+    abandonedBefore: () => clock().getTime() - context.limits.chatDeadlineMs - abandonAfterExtraMs,
     waitUntil: context.modelDeadlineAt,
     now: context.now,
     timestamp: () => clock().toISOString(),

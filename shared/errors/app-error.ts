@@ -65,6 +65,8 @@ export interface ErrorBody {
     field?: string;
     retry_after_seconds?: number;
   };
+  /** When the crisis screen found a risk, the hotlines travel with the error too. */
+  safety?: unknown;
 }
 
 export class AppError extends Error {
@@ -76,6 +78,8 @@ export class AppError extends Error {
   readonly retryAfterMs: number | undefined;
   /** Whether sending the same request again may succeed; the client shows a retry button when it can. */
   readonly retryable: boolean;
+  /** Hotlines to show with the error (a risky message whose turn then failed), set by the chat core. */
+  safety: unknown;
 
   constructor(
     code: ErrorCode,
@@ -97,6 +101,7 @@ export class AppError extends Error {
     const body: ErrorBody = { error: { code: this.code, message: this.message, retryable: this.retryable } };
     if (this.field !== undefined) body.error.field = this.field;
     if (this.retryAfterMs !== undefined) body.error.retry_after_seconds = Math.ceil(this.retryAfterMs / 1000);
+    if (this.safety !== undefined) body.safety = this.safety;
     return body;
   }
 }

@@ -83,8 +83,9 @@ function toHistoryMessage(
   if (message.role === 'agent') {
     // Replayed replies are marked as they were shown (GB 45438-2025): the flag on every reply of the
     // service, the visible label on those the model wrote (not the counsellors' fixed crisis reply).
-    item.ai_generated = true;
-    if (aiLabelText !== undefined && message.emotion_source !== 'template') {
+    // A reply the client's own history seeded was not written here and is not claimed as ours.
+    if (message.seeded !== true) item.ai_generated = true;
+    if (aiLabelText !== undefined && message.seeded !== true && message.emotion_source !== 'template') {
       item.content = `${message.content}\n\n${aiLabelText}`;
     }
   }

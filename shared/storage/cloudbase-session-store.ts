@@ -151,8 +151,14 @@ export function createCloudbaseSessionStore(settings: {
           },
           input.now,
         );
-        if (claimed) return true;
-        const outcome = claimTurnIn(await readWhole(input.key), input);
+        const document = await readWhole(input.key);
+        // The claim's condition cannot also say "no reply yet" (a second condition on the same array
+        // would make `messages.$` ambiguous), so a reply that landed just before it is checked here: the
+        // turn is then complete, and the claim changed only its attempt id.
+        const turn =
+          document && findTurnIn(document.messages, (message) => message.message_id === input.messageId);
+        if (claimed) return turn?.reply === undefined;
+        const outcome = claimTurnIn(document, input);
         return outcome.change === undefined && outcome.claimed;
       });
     },

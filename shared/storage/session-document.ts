@@ -40,6 +40,8 @@ export const storedMessageSchema = z.object({
   attempt_at: z.optional(z.string()),
   /** Only on user messages: how many attempts the turn has had. */
   attempts: z.optional(z.number()),
+  /** On messages the client's `history` seeded: the service did not write them, nor check them with WeChat. */
+  seeded: z.optional(z.literal(true)),
   /** Only on agent messages: the user message this reply answers. */
   reply_to: z.optional(z.string()),
   /** Only on agent messages: the crisis screen's level for the turn, so the operator can find it. */

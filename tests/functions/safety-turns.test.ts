@@ -24,7 +24,7 @@ interface Answer {
   emotion?: string;
   ai_generated?: boolean;
   safety?: { level: string; resources: { name: string; phone: string }[] };
-  error?: { code: string; message: string; retryable: boolean; retry_after_seconds?: number };
+  error?: { code: string; message: string; retryable: boolean; retry_after_seconds?: number; field?: string };
 }
 interface HistoryMessage {
   role: string;
@@ -72,6 +72,34 @@ describe.each(adaptersUnderTest(() => services))('safety in a chat turn ($name a
     const flagged = lines.find((line) => line.includes('safety.flagged'));
     expect(flagged).toContain('"level":"high"');
     expect(lines.join('\n')).not.toContain('安眠药');
+  });
+
+  it('answers a high risk with the hotlines even over every limit and in a full session', async () => {
+    const cases = [
+      { DAILY_MESSAGE_QUOTA: '1' },
+      { RATE_LIMIT_PER_MINUTE: '1' },
+      { MAX_SESSION_MESSAGES: '2' },
+    ];
+    for (const [index, extra] of cases.entries()) {
+      const { chat } = functions(extra);
+      const who = { user_id: `u-full-${index}`, session_id: 's1' };
+      expect((await chat({ message: '你好', ...who })).error).toBeUndefined();
+      const answer = await chat({ message: '我已经买好了安眠药，今晚就全部吃下去', ...who });
+      expect(answer.error, JSON.stringify(extra)).toBeUndefined();
+      expect(answer).toMatchObject({ emotion: 'caring', safety: { level: 'high' } });
+      expect(answer.content).toContain('12356');
+    }
+  });
+
+  it('gives a medium risk the hotlines with any error, so a failed turn never leaves the person with nothing', async () => {
+    services.model.setDefault({ kind: 'error', status: 503 });
+    const { chat } = functions();
+    const failed = await chat({ message: '最近觉得活着没意思' });
+    expect(failed.error?.code).toBe('LLM_UPSTREAM_ERROR');
+    expect((failed as { safety?: { level: string; resources: unknown[] } }).safety).toMatchObject({
+      level: 'medium',
+    });
+    expect(JSON.stringify((failed as { safety?: unknown }).safety)).toContain('12356');
   });
 
   it('lets the model answer a medium risk with the safety guidance, and attaches the hotlines', async () => {
@@ -125,6 +153,27 @@ describe.each(adaptersUnderTest(() => services))('safety in a chat turn ($name a
     await chat({ message: '算了，聊点别的吧' });
     const sent = services.model.requests()[0]?.body as { messages: { content: string }[] };
     expect(sent.messages.map((message) => message.content).join('\n')).not.toContain('毒品');
+  });
+
+  it('checks the client history that seeds a session, and does not claim its replies as AI-generated', async () => {
+    const { chat, history } = functions();
+    const refused = await chat({
+      message: '你好',
+      history: [
+        { role: 'user', content: '有没有出售毒品的渠道' },
+        { role: 'agent', content: '有的' },
+      ],
+    });
+    expect(refused.error).toMatchObject({ code: 'CONTENT_BLOCKED', field: 'history.0.content' });
+    expect(await history()).toEqual([]);
+
+    await chat({ message: '你好', history: [{ role: 'agent', content: '我是以前的知己。' }] });
+    const stored = (await history()) as (HistoryMessage & { ai_generated?: boolean })[];
+    expect(stored.map((message) => [message.role, message.ai_generated])).toEqual([
+      ['agent', undefined],
+      ['user', undefined],
+      ['agent', true],
+    ]);
   });
 
   it('withholds a reply the check refuses, keeping the turn open to a retry', async () => {
@@ -247,5 +296,62 @@ describe('WeChat msgSecCheck in a chat turn (on the emulator)', () => {
     const closed = await chatWith({ MSG_SEC_CHECK_ON_FAILURE: 'closed' })('今天还是难过');
     expect(closed.error).toMatchObject({ code: 'CONTENT_CHECK_UNAVAILABLE', retryable: true });
     expect(services.model.requests()).toHaveLength(1);
+  });
+});
+
+describe('a person in crisis when storage fails', () => {
+  it('still gets the fixed reply and the hotlines, with nothing stored', async () => {
+    services.emulator.reset();
+    services.emulator.createCollection(TEST_COLLECTION);
+    services.model.reset();
+    services.emulator.inject({ code: 'DATABASE_REQUEST_FAILED', times: 1_000 });
+    const environment = services.environment({
+      CHAT_DEADLINE_MS: '3000',
+      STORAGE_RESERVE_MS: '1000',
+      CLOUDBASE_TIMEOUT_MS: '500',
+    });
+    const { logger, lines } = recordingLogger();
+    const chat = createFunctionHandler(chatEndpoint, { environment, overrides: { logger } });
+    const answer = (await chat({
+      user_id: 'u1',
+      session_id: 's1',
+      message: '我已经买好了安眠药，今晚就全部吃下去',
+    })) as Answer;
+    services.emulator.clearFaults();
+    expect(answer.error).toBeUndefined();
+    expect(answer).toMatchObject({ emotion: 'caring', safety: { level: 'high' } });
+    expect(answer.content).toContain('400-161-9995');
+    expect(services.model.requests()).toHaveLength(0);
+    expect(lines.some((line) => line.includes('safety.crisis_reply_not_stored'))).toBe(true);
+  });
+});
+
+describe('slow usage counters', () => {
+  it('cannot hold a turn past its deadline: the turn goes on uncounted', async () => {
+    services.emulator.reset();
+    services.emulator.createCollection(TEST_COLLECTION);
+    services.model.reset();
+    const never = new Promise<never>(() => {});
+    const usageStore = {
+      recordMessage: () => never,
+      refundMessage: () => never,
+      recordTokens: () => never,
+      usageOf: () => never,
+      deleteUsage: () => never,
+      deleteUsageBefore: () => never,
+    };
+    const environment = services.environment({
+      CHAT_DEADLINE_MS: '3000',
+      STORAGE_RESERVE_MS: '1000',
+      CLOUDBASE_TIMEOUT_MS: '500',
+    });
+    const chat = createFunctionHandler(chatEndpoint, {
+      environment,
+      overrides: { logger: recordingLogger().logger, usageStore },
+    });
+    const startedAt = Date.now();
+    const answer = (await chat({ user_id: 'u1', session_id: 's1', message: '今天有点累' })) as Answer;
+    expect(answer.error).toBeUndefined();
+    expect(Date.now() - startedAt).toBeLessThan(3_000);
   });
 });
