@@ -1,5 +1,5 @@
 /**
- * Reading evaluation files for `npm run eval:crisis`: our labelled lines {"text", "risk", "kind"?},
+ * Reading evaluation files for `npm run eval:crisis`: our labelled lines {"text", "risk", "kind"?, "round"?},
  * SOS-1K lines {"text", "level": 0–10} (risk urgency, no "no risk" class) and dialogue lines
  * {"id", "turns": [{"role", "content"}]} (no labels). Only what is needed to count; nothing is stored.
  */
@@ -10,6 +10,8 @@ export interface LabelledLine {
   text: string;
   risk: boolean;
   kind: string | undefined;
+  /** Which block of lines it was written in: no field means round 1. Round 2 was written before the rules it measures. */
+  round: number;
 }
 export interface UrgencyLine {
   lineNumber: number;
@@ -58,6 +60,7 @@ export function parseEvaluationFile(content: string): EvaluationFile {
         text: value.text,
         risk: value.risk,
         kind: typeof value.kind === 'string' ? value.kind : undefined,
+        round: typeof value.round === 'number' ? value.round : 1,
       };
     }),
   };

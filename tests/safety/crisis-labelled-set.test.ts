@@ -64,4 +64,36 @@ describe('the labelled crisis set', () => {
       expect(falsePositiveRate(counts)).toBeLessThanOrEqual(0.05);
     }
   });
+
+  it('holds a round-2 block of at least 150 lines, about half risk, written before the rules it measures', () => {
+    const roundTwo = lines.filter((line) => line.round === 2);
+    expect(roundTwo.length).toBeGreaterThanOrEqual(150);
+    const riskShare = roundTwo.filter((line) => line.risk).length / roundTwo.length;
+    expect(riskShare).toBeGreaterThan(0.4);
+    expect(riskShare).toBeLessThan(0.6);
+  });
+});
+
+/**
+ * crisis-blind-round3.jsonl was written before the rules changed and its misses were never looked at.
+ * It is a measure, not a target: only its false-positive rate is held here, its recall is reported in
+ * docs/crisis-screening.md. Do not tune rules on it, and do not add it to the set above.
+ */
+describe('the blind round-3 file', () => {
+  const blind = parseEvaluationFile(
+    readFileSync(new URL('../fixtures/crisis/crisis-blind-round3.jsonl', import.meta.url), 'utf8'),
+  );
+  const blindLines: LabelledLine[] = blind.format === 'labelled' ? blind.lines : [];
+
+  it('is labelled, round 3, and flags no more than 5% of its no-risk lines', () => {
+    expect(blindLines.length).toBeGreaterThanOrEqual(40);
+    expect(blindLines.every((line) => line.round === 3 && line.kind !== undefined)).toBe(true);
+    const counts = tally(
+      blindLines.map((line) => ({
+        risk: line.risk,
+        flagged: screenCrisisRisk({ message: line.text, recentUserMessages: [] }, rules).level !== 'none',
+      })),
+    );
+    expect(falsePositiveRate(counts)).toBeLessThanOrEqual(0.05);
+  });
 });

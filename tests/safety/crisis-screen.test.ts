@@ -25,6 +25,20 @@ describe('screenCrisisRisk: the message alone', () => {
     expect(screen(message)).toEqual({ level: 'high', categories: [category] });
   });
 
+  it.each(['药都吃完了，明天去医院再开点', '安眠药吃完了，要再去开'])(
+    'does not take running out of medicine for an overdose: %s',
+    (message) => {
+      expect(screen(message).level).toBe('none');
+    },
+  );
+
+  it.each(['我把药都吃了', '上吊会不会很疼'])(
+    'still rates swallowing it all, or asking how a method feels, as high: %s',
+    (message) => {
+      expect(screen(message).level).toBe('high');
+    },
+  );
+
   it.each(['不想活了', '活着没意思', '想永远睡下去，别再醒来', '真想结束这一切', '没有我大家会过得更好'])(
     'rates passive ideation and hopelessness as medium: %s',
     (message) => {
@@ -57,6 +71,41 @@ describe('screenCrisisRisk: the message alone', () => {
     '给爸妈写了一封感谢信',
     '我朋友明天要去跳伞',
   ])('does not flag negations, hyperbole or ordinary sadness: %s', (message) => {
+    expect(screen(message)).toEqual({ level: 'none', categories: [] });
+  });
+
+  it.each([
+    '活够了，不想再折腾了',
+    '对我来说死才是唯一的解脱',
+    '早点解脱吧，真的',
+    '我这样的人不配活在世上',
+    '真的熬不动了',
+  ])('rates indirect and online ways of saying it as medium: %s', (message) => {
+    expect(screen(message)).toEqual({ level: 'medium', categories: ['passive_ideation'] });
+  });
+
+  it('flags comments that ask to join someone who died, as medium, about the speaker', () => {
+    expect(screen('带我走吧，这里太冷了')).toEqual({ level: 'medium', categories: ['passive_ideation'] });
+    expect(screen('等着我，我很快就去陪你')).toEqual({
+      level: 'medium',
+      categories: ['passive_ideation'],
+    });
+  });
+
+  it.each([
+    ['木炭我已经买了', 'suicide_plan'],
+    ['上吊疼不疼', 'suicide_plan'],
+  ])('rates means and method questions as high: %s', (message, category) => {
+    expect(screen(message)).toEqual({ level: 'high', categories: [category] });
+  });
+
+  it.each([
+    '烤肉用的木炭买好了',
+    '周末我想去找你玩',
+    '排了一上午队，什么时候才能轮到我们',
+    '下辈子还想做你的女儿',
+    '期末终于考完了，感觉解脱了',
+  ])('does not flag the near misses of the newer rules: %s', (message) => {
     expect(screen(message)).toEqual({ level: 'none', categories: [] });
   });
 
