@@ -8,6 +8,7 @@ import {
   isMultipartRequest,
   type WeChatOpenApiFake,
 } from './cloudbase-emulator-wx-openapi.js';
+import { createDelayedTasks } from './delayed-tasks.js';
 import { readRequestBody } from './read-request-body.js';
 
 /**
@@ -112,20 +113,8 @@ export async function startCloudbaseEmulator(
   let records: EmulatorRequestRecord[] = [];
   let faults: PendingFault[] = [];
   const sockets = new Set<Socket>();
-  const timers = new Set<NodeJS.Timeout>();
+  const { later, cancelAll: cancelTimers } = createDelayedTasks();
   const weChat = createWeChatOpenApiFake({ envId });
-
-  const later = (delayMs: number | undefined, task: () => void): void => {
-    if (!delayMs || delayMs <= 0) {
-      task();
-      return;
-    }
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      task();
-    }, delayMs);
-    timers.add(timer);
-  };
 
   const takeFault = (action: string): InjectedFault | undefined => {
     const pending = faults.find(({ fault }) => fault.action === undefined || fault.action === action);
@@ -241,8 +230,7 @@ export async function startCloudbaseEmulator(
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
+        cancelTimers();
         weChat.close();
         if (!server.listening) {
           resolve();

@@ -5,6 +5,7 @@ import {
   encodeOpenApiResponse,
   type OpenApiRequest,
 } from '../../shared/safety/wechat-openapi-protobuf.js';
+import { createDelayedTasks } from './delayed-tasks.js';
 
 /**
  * The WeChat open API ("云调用") behind the CloudBase emulator, as `@cloudbase/node-sdk` 3.18.3 reaches it
@@ -98,19 +99,7 @@ export function createWeChatOpenApiFake(options: { envId: string }): WeChatOpenA
   let faults: { fault: WeChatFault; remaining: number }[] = [];
   let records: WeChatRequestRecord[] = [];
   let tokenRequired = true;
-  const timers = new Set<NodeJS.Timeout>();
-
-  const later = (delayMs: number | undefined, task: () => void): void => {
-    if (!delayMs || delayMs <= 0) {
-      task();
-      return;
-    }
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      task();
-    }, delayMs);
-    timers.add(timer);
-  };
+  const { later, cancelAll: cancelTimers } = createDelayedTasks();
 
   const takeFault = (content: string): WeChatFault | undefined => {
     const pending = faults.find(
@@ -208,8 +197,7 @@ export function createWeChatOpenApiFake(options: { envId: string }): WeChatOpenA
       tokenRequired = true;
     },
     close: () => {
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
+      cancelTimers();
     },
   };
 }

@@ -1,6 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { EJSON } from 'bson';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { type CloudbaseDatabase, openCloudbaseDatabase } from '../../shared/cloudbase/cloudbase-sdk.js';
@@ -15,6 +12,7 @@ import {
   type InjectedFault,
   startCloudbaseEmulator,
 } from '../fakes/cloudbase-database-emulator.js';
+import { parseEjsonField, startRecordingProxy } from '../fakes/recording-proxy.js';
 import { expectAppError, invalidIds } from '../storage/session-store-contract.js';
 import { at, counts, testUsageStore } from './usage-store-contract.js';
 
@@ -392,46 +390,4 @@ function withUpdateAndReturn(
     };
     return { command: real.command, collection } as unknown as CloudbaseDatabase;
   });
-}
-
-function parseEjsonField(value: unknown): unknown {
-  return typeof value === 'string' ? EJSON.parse(value, { relaxed: true }) : value;
-}
-
-/** A pass-through proxy in front of the emulator that keeps every request body the SDK sent. */
-async function startRecordingProxy(
-  targetUrl: string,
-): Promise<{ url: string; bodies: Record<string, unknown>[]; close(): Promise<void> }> {
-  const target = new URL(targetUrl);
-  const bodies: Record<string, unknown>[] = [];
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      bodies.push(JSON.parse(text) as Record<string, unknown>);
-      fetch(new URL(request.url ?? '/', target.origin), {
-        method: request.method ?? 'POST',
-        headers: { 'content-type': request.headers['content-type'] ?? 'application/json' },
-        body: text,
-      })
-        .then(async (reply) => {
-          const replyText = await reply.text();
-          response.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8' });
-          response.end(replyText);
-        })
-        .catch(() => response.destroy());
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}${target.pathname}`,
-    bodies,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
 }

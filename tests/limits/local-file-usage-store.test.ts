@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,30 +10,11 @@ import { createLocalFileUsageStore } from '../../shared/limits/local-file-usage-
 import { usageDocumentSchema } from '../../shared/limits/usage-document.js';
 import type { UsageStore } from '../../shared/limits/usage-store.js';
 import { expectAppError } from '../storage/session-store-contract.js';
+import { createTemporaryDataDir, listFilesRecursively } from '../support/temporary-files.js';
 import { at, counts, testUsageStore } from './usage-store-contract.js';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 const workerPath = fileURLToPath(new URL('./local-file-usage-store-worker.ts', import.meta.url));
-
-/** DATA_DIR is a child of the temp root, so a write that escaped DATA_DIR would show up in the root. */
-async function createTemporaryDataDir(): Promise<{ root: string; dataDir: string }> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'usage-store-'));
-  return { root, dataDir: path.join(root, 'data') };
-}
-
-/** Every file below `directory`, as paths relative to it. */
-async function listFilesRecursively(directory: string): Promise<string[]> {
-  const entries = await readdir(directory, { recursive: true, withFileTypes: true }).catch(
-    (error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    },
-  );
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.relative(directory, path.join(entry.parentPath, entry.name)))
-    .sort();
-}
 
 async function readJson(filePath: string): Promise<unknown> {
   return JSON.parse(await readFile(filePath, 'utf8'));
@@ -45,7 +25,7 @@ const strictUsageSchema = z.strictObject(usageDocumentSchema.shape);
 {
   let temporary: { root: string; dataDir: string };
   testUsageStore('local files', async () => {
-    temporary = await createTemporaryDataDir();
+    temporary = await createTemporaryDataDir('usage-store-');
     return {
       store: createLocalFileUsageStore({ dataDir: temporary.dataDir }),
       storedRecords: async () => {
@@ -69,7 +49,7 @@ describe('local file usage store', () => {
   let store: UsageStore;
 
   beforeEach(async () => {
-    ({ root, dataDir } = await createTemporaryDataDir());
+    ({ root, dataDir } = await createTemporaryDataDir('usage-store-'));
     store = createLocalFileUsageStore({ dataDir });
   });
 

@@ -8,8 +8,9 @@
  * The kill timings come from a seeded PRNG; the seed is printed, and CRASH_SEED=<seed> replays them
  * (the processes' own scheduling still varies from run to run).
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,6 +21,7 @@ import { usageDocumentSchema } from '../../shared/limits/usage-document.js';
 import { withFileLock } from '../../shared/storage/file-lock.js';
 import { createLocalFileSessionStore } from '../../shared/storage/local-file-session-store.js';
 import { type SessionDocument, sessionDocumentSchema } from '../../shared/storage/session-document.js';
+import { listFilesRecursively } from '../support/temporary-files.js';
 import { CRASH_SESSIONS, type CrashAck } from './local-crash-worker.js';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -115,20 +117,6 @@ function startWorker(dataDir: string, name: string, lanes: number, turnsPerLane?
   return { child, ready, done };
 }
 
-/** Every file below `directory`, relative to it. */
-async function listFiles(directory: string): Promise<string[]> {
-  const entries = await readdir(directory, { recursive: true, withFileTypes: true }).catch(
-    (error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    },
-  );
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.relative(directory, path.join(entry.parentPath, entry.name)))
-    .sort();
-}
-
 interface Survey {
   sessions: Map<string, SessionDocument>;
   index: z.infer<typeof sessionIndexSchema>;
@@ -145,7 +133,7 @@ async function survey(dataDir: string): Promise<Survey> {
   const temporary: string[] = [];
   const locks: string[] = [];
   let index: Survey['index'] | undefined;
-  for (const file of await listFiles(dataDir)) {
+  for (const file of await listFilesRecursively(dataDir)) {
     const text = () => readFile(path.join(dataDir, file), 'utf8');
     // Temp files of a killed atomic write, and lock drafts of a writer killed while taking a lock.
     if (/\.\d+\.\d+\.(tmp|draft)$/.test(file)) {
@@ -211,7 +199,7 @@ function expectAcknowledgedTurns(sessions: Map<string, SessionDocument>, acks: r
  */
 async function emptyLocks(dataDir: string, options: { minAgeMs: number }): Promise<string[]> {
   const found: string[] = [];
-  for (const lock of await listFiles(dataDir)) {
+  for (const lock of await listFilesRecursively(dataDir)) {
     if (!lock.endsWith('.lock')) continue;
     const lockPath = path.join(dataDir, lock);
     const holder = await readFile(lockPath, 'utf8').catch(() => undefined);

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import * as z from 'zod/mini';
 import { createLocalFileSessionStore } from '../../shared/storage/local-file-session-store.js';
 import { type SessionDocument, sessionDocumentSchema } from '../../shared/storage/session-document.js';
 import type { SessionStore } from '../../shared/storage/session-store.js';
+import { createTemporaryDataDir, listFilesRecursively } from '../support/temporary-files.js';
 import {
   appendTurn,
   expectAppError,
@@ -22,29 +22,6 @@ import {
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 const workerPath = fileURLToPath(new URL('./local-file-session-store-worker.ts', import.meta.url));
-
-/**
- * DATA_DIR is a child of the temp root (created by the store itself), so a write that escaped DATA_DIR
- * (a `../` id) would show up as an extra entry in the root.
- */
-async function createTemporaryDataDir(): Promise<{ root: string; dataDir: string }> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'session-store-'));
-  return { root, dataDir: path.join(root, 'data') };
-}
-
-/** Every file below `directory`, as paths relative to it. */
-async function listFilesRecursively(directory: string): Promise<string[]> {
-  const entries = await readdir(directory, { recursive: true, withFileTypes: true }).catch(
-    (error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    },
-  );
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.relative(directory, path.join(entry.parentPath, entry.name)))
-    .sort();
-}
 
 async function readJson(filePath: string): Promise<unknown> {
   return JSON.parse(await readFile(filePath, 'utf8'));
@@ -67,7 +44,7 @@ const sessionIndexSchema = z.strictObject({
 });
 
 testSessionStore('local file', async () => {
-  const { root, dataDir } = await createTemporaryDataDir();
+  const { root, dataDir } = await createTemporaryDataDir('session-store-');
   return {
     store: createLocalFileSessionStore({ dataDir }),
     storedDocuments: () => readSessionFiles(dataDir),
@@ -81,7 +58,7 @@ describe('local file session store', () => {
   let store: SessionStore;
 
   beforeEach(async () => {
-    ({ root, dataDir } = await createTemporaryDataDir());
+    ({ root, dataDir } = await createTemporaryDataDir('session-store-'));
     store = createLocalFileSessionStore({ dataDir });
   });
 
