@@ -1,39 +1,26 @@
 import { AppError } from '../errors/app-error.js';
-import type { Logger } from '../logging/logger.js';
 import type { StoredMessage } from '../storage/session-document.js';
-import type { TurnOutcome } from '../storage/session-store.js';
 import { type ChatReply, crisisReply, toChatReply } from './chat-reply.js';
-import type { ChatSafety } from './chat-safety.js';
-import type { ChatRequest } from './parse-chat-request.js';
-import type { StartedTurn } from './start-turn.js';
+import type { TurnContext } from './turn-context.js';
+import { beginTurnRecord, finishTurnRecord } from './turn-record.js';
 
 /**
  * A high crisis risk: the counsellors' fixed reply and every hotline, never the model, and before any
  * limit or session-size check. Storing the turn is tried, but a person in danger gets the reply even when
  * storage fails or the send is a duplicate: the reply is the same text whatever happened.
  */
-export async function answerCrisis(
-  request: ChatRequest & { userId: string },
-  context: {
-    safety: ChatSafety;
-    aiLabelText?: string | undefined;
-    clock: () => Date;
-    ids: () => string;
-    logger: Logger;
-    start: () => Promise<StartedTurn>;
-    finish: (question: StoredMessage, outcome: TurnOutcome) => Promise<boolean>;
-  },
-): Promise<ChatReply> {
-  const { safety, clock, ids, logger } = context;
+export async function answerCrisis(turn: TurnContext): Promise<ChatReply> {
+  const { request, clock, ids, settings } = turn;
+  turn.logger.warn('safety.flagged', { level: 'high', categories: turn.crisis.categories.join(',') });
   try {
-    const started = await context.start();
-    if (started.kind === 'replay') return toChatReply(started.turn, request.sessionId, context);
-    const reply = crisisReply(started.question, ids(), clock().toISOString(), safety);
-    if (await context.finish(started.question, { status: 'complete', reply })) {
-      return toChatReply({ question: started.question, reply }, request.sessionId, context);
-    }
+    const begun = await beginTurnRecord(turn);
+    if (begun.kind === 'replay') return toChatReply(begun.turn, request.sessionId, settings);
+    turn.words = begun.words;
+    const reply = crisisReply(begun.words.question, ids(), clock().toISOString(), settings.safety);
+    const stored = await finishTurnRecord(turn, begun.words, { status: 'complete', reply });
+    if (stored !== undefined) return toChatReply(stored, request.sessionId, settings);
   } catch (error) {
-    logger.error('safety.crisis_reply_not_stored', {
+    turn.logger.error('safety.crisis_reply_not_stored', {
       code: error instanceof AppError ? error.code : 'INTERNAL',
     });
   }
@@ -45,8 +32,8 @@ export async function answerCrisis(
     ...(request.clientMsgId === undefined ? {} : { client_msg_id: request.clientMsgId }),
   };
   return toChatReply(
-    { question, reply: crisisReply(question, ids(), clock().toISOString(), safety) },
+    { question, reply: crisisReply(question, ids(), clock().toISOString(), settings.safety) },
     request.sessionId,
-    context,
+    settings,
   );
 }

@@ -1,29 +1,15 @@
 import { AppError } from '../errors/app-error.js';
 import type { StoredMessage } from '../storage/session-document.js';
-import type { SessionStore, StoredTurn } from '../storage/session-store.js';
+import type { StoredTurn } from '../storage/session-store.js';
 import { turnStatusOf } from '../storage/session-turns.js';
 import { contentBlocked } from './chat-reply.js';
+import type { TurnContext } from './turn-context.js';
+import { turnStorage } from './turn-storage.js';
 
 /** What to do with a send whose `client_msg_id` the session already holds. */
 export type Resumption =
   | { kind: 'replay'; turn: StoredTurn & { reply: StoredMessage } }
   | { kind: 'continue'; question: StoredMessage };
-
-export interface ResumeOptions {
-  store: SessionStore;
-  key: { userId: string; sessionId: string };
-  message: string;
-  attemptId: string;
-  /** The stored turn is retried only when its attempt started before this (its function has ended). */
-  abandonedBefore: () => number;
-  /** How long a retry may wait for a running first attempt. */
-  waitUntil: number;
-  /** The monotonic time, for waiting. */
-  now: () => number;
-  /** The time to store, ISO 8601. */
-  timestamp: () => string;
-  storage: <T>(operation: () => Promise<T>) => Promise<T>;
-}
 
 const pollDelaysMs = [300, 600, 1_000, 1_500, 2_000];
 
@@ -49,9 +35,19 @@ function inProgress(retryAfterMs: number): AppError {
  * failed or was abandoned (its function timed out), a claim that hands the turn to this attempt. Modelled
  * on Stripe's idempotency keys: the same key with a different message is a conflict, never a new turn.
  */
-export async function resumeTurn(initial: StoredTurn, options: ResumeOptions): Promise<Resumption> {
+export async function resumeTurn(
+  initial: StoredTurn,
+  options: {
+    turn: TurnContext;
+    attemptId: string;
+    /** The stored turn is retried only when its attempt started before this wall time (epoch ms). */
+    abandonedBefore: () => number;
+  },
+): Promise<Resumption> {
+  const { turn: context } = options;
+  const { budget, ports, key } = context;
   let turn = initial;
-  if (turn.question.content !== options.message) throw conflict();
+  if (turn.question.content !== context.request.message) throw conflict();
   for (let poll = 0; ; poll += 1) {
     const status = turnStatusOf(turn);
     if (turn.reply !== undefined) return { kind: 'replay', turn: { ...turn, reply: turn.reply } };
@@ -60,27 +56,24 @@ export async function resumeTurn(initial: StoredTurn, options: ResumeOptions): P
     const abandoned = status === 'pending' && !(startedAt >= options.abandonedBefore());
     if (status === 'failed' || abandoned) {
       const question = turn.question;
-      const claimed = await options.storage(() =>
-        options.store.claimTurn({
-          key: options.key,
+      const claimed = await turnStorage(context, () =>
+        ports.store.claimTurn({
+          key,
           messageId: question.message_id,
           previousAttemptId: question.attempt_id ?? '',
           attemptId: options.attemptId,
-          now: options.timestamp(),
+          now: context.clock().toISOString(),
         }),
       );
       if (claimed) return { kind: 'continue', question: { ...question, attempt_id: options.attemptId } };
     } else {
       const delayMs = pollDelaysMs[Math.min(poll, pollDelaysMs.length - 1)] ?? 2_000;
-      if (options.now() + delayMs > options.waitUntil) throw inProgress(delayMs);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (budget.now() + delayMs > budget.modelDeadlineAt) throw inProgress(delayMs);
+      await budget.sleep(delayMs);
     }
-    const latest = await options.storage(() => options.store.findTurn(options.key, clientIdOf(turn)));
+    const clientId = turn.question.client_msg_id ?? turn.question.message_id;
+    const latest = await turnStorage(context, () => ports.store.findTurn(key, clientId));
     if (latest === undefined) throw inProgress(1_000);
     turn = latest;
   }
-}
-
-function clientIdOf(turn: StoredTurn): string {
-  return turn.question.client_msg_id ?? turn.question.message_id;
 }

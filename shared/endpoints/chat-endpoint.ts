@@ -1,7 +1,9 @@
 import { mintAuthToken } from '../auth/auth-token.js';
 import { buildChatSafety, type ChatSafety } from '../chat/chat-safety.js';
-import { handleChat } from '../chat/handle-chat.js';
 import { type ChatRequest, parseChatRequest } from '../chat/parse-chat-request.js';
+import { runChatTurn } from '../chat/run-chat-turn.js';
+import { createTurnBudget } from '../chat/turn-budget.js';
+import { createTurnContext } from '../chat/turn-context.js';
 import { AppError } from '../errors/app-error.js';
 import { createUsageStore } from '../limits/create-usage-store.js';
 import type { UsageStore } from '../limits/usage-store.js';
@@ -11,6 +13,7 @@ import { resolvePromptDir } from '../prompt/load-prompt-assets.js';
 import type { Endpoint } from '../runtime/create-function-handler.js';
 import type { Transport } from '../runtime/resolve-user-id.js';
 import type { ServiceDependencies } from '../runtime/service-dependencies.js';
+import { systemTimers } from '../runtime/system-timers.js';
 
 interface ChatParts {
   model: ChatModel;
@@ -58,20 +61,26 @@ export const chatEndpoint: Endpoint<ChatEndpointRequest> = {
     if (request.action === 'token') return mintToken(request, dependencies);
     const { model, fallback, safety, usage } = partsFor(dependencies);
     const { config } = dependencies;
-    return handleChat(request, {
-      store: dependencies.store,
-      model,
-      fallbackModel: fallback,
-      prompt: dependencies.prompt,
-      safety,
-      usage: { store: usage, limits: config.usageLimits },
-      limits: config.limits,
-      modelRetry: { maxAttempts: config.model.maxAttempts, maxRetryWaitMs: config.model.maxRetryWaitMs },
-      aiLabelText: config.aiLabelText,
+    const turn = createTurnContext(request, {
+      ports: {
+        store: dependencies.store,
+        usage: { store: usage, limits: config.usageLimits },
+        model,
+        fallbackModel: fallback,
+      },
+      settings: {
+        limits: config.limits,
+        modelRetry: { maxAttempts: config.model.maxAttempts, maxRetryWaitMs: config.model.maxRetryWaitMs },
+        aiLabelText: config.aiLabelText,
+        prompt: dependencies.prompt,
+        safety,
+      },
+      budget: createTurnBudget(systemTimers, config.limits),
       clock: dependencies.clock,
       ids: dependencies.ids,
       logger: dependencies.logger,
     });
+    return runChatTurn(turn);
   },
 };
 

@@ -79,18 +79,36 @@ export class AppError extends Error {
   /** Whether sending the same request again may succeed; the client shows a retry button when it can. */
   readonly retryable: boolean;
   /** Hotlines to show with the error (a risky message whose turn then failed), set by the chat core. */
-  safety: unknown;
+  readonly safety: unknown;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { field?: string; cause?: unknown; retryAfterMs?: number | undefined; retryable?: boolean } = {},
+    options: {
+      field?: string | undefined;
+      cause?: unknown;
+      retryAfterMs?: number | undefined;
+      retryable?: boolean;
+      safety?: unknown;
+    } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.field = options.field;
     this.retryAfterMs = options.retryAfterMs;
     this.retryable = options.retryable ?? retryableCodes.has(code);
+    this.safety = options.safety;
+  }
+
+  /** The same error with the hotlines a risky turn's answer carries, whatever went wrong. */
+  withSafety(safety: unknown): AppError {
+    return new AppError(this.code, this.message, {
+      field: this.field,
+      cause: this.cause,
+      retryAfterMs: this.retryAfterMs,
+      retryable: this.retryable,
+      safety,
+    });
   }
 
   get status(): number {

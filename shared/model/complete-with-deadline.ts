@@ -1,5 +1,6 @@
 import { AppError } from '../errors/app-error.js';
 import type { ModelMessage } from '../prompt/build-model-messages.js';
+import type { Timers } from '../runtime/timers.js';
 import { withinDeadline } from '../runtime/within-deadline.js';
 import type { ChatModel, ModelReply } from './chat-model.js';
 import { modelError } from './model-errors.js';
@@ -10,8 +11,8 @@ export interface DeadlineOptions {
   maxAttempts: number;
   /** Longest wait before a retry (an upstream Retry-After above it is not waited for). */
   maxRetryWaitMs: number;
-  now: () => number;
-  sleep?: (ms: number) => Promise<void>;
+  /** The clock, the retry waits and the attempt's timer. */
+  timers: Timers;
   /** A second provider: after a retryable failure the next attempt goes there, without waiting. */
   fallback?: ChatModel | undefined;
 }
@@ -34,18 +35,21 @@ export async function completeWithDeadline(
   messages: readonly ModelMessage[],
   options: DeadlineOptions,
 ): Promise<CompletedReply> {
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const { timers } = options;
   let lastError: AppError | undefined;
   let useFallback = false;
   // A failover is one extra attempt on top of maxAttempts: it spends the other provider's capacity.
   const attempts = options.maxAttempts + (options.fallback === undefined ? 0 : 1);
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
     // Whole milliseconds: the openai SDK refuses a fractional timeout, and monotonic time has fractions.
-    const remaining = Math.floor(options.deadlineAt - options.now());
+    const remaining = Math.floor(options.deadlineAt - timers.now());
     if (remaining < (attempt === 1 ? 1 : MIN_USEFUL_ATTEMPT_MS)) break;
     const current = useFallback && options.fallback !== undefined ? options.fallback : model;
     try {
-      return { ...(await attemptWithin(current, messages, remaining)), fromFallback: current !== model };
+      return {
+        ...(await attemptWithin(timers, current, messages, remaining)),
+        fromFallback: current !== model,
+      };
     } catch (error) {
       lastError = error instanceof AppError ? error : modelError('LLM_UPSTREAM_ERROR', { cause: error });
       if (options.fallback !== undefined && !useFallback && lastError.retryable) {
@@ -55,18 +59,24 @@ export async function completeWithDeadline(
       }
       if (!isWorthRetrying(lastError) || attempt === attempts) throw lastError;
       const wait = lastError.retryAfterMs ?? 200 * 2 ** (attempt - 1);
-      const remainingAfterWait = options.deadlineAt - options.now() - wait;
+      const remainingAfterWait = options.deadlineAt - timers.now() - wait;
       if (wait > options.maxRetryWaitMs || remainingAfterWait < MIN_USEFUL_ATTEMPT_MS) throw lastError;
-      await sleep(wait);
+      await timers.sleep(wait);
     }
   }
   throw lastError ?? modelError('LLM_TIMEOUT');
 }
 
-async function attemptWithin(model: ChatModel, messages: readonly ModelMessage[], timeoutMs: number) {
+async function attemptWithin(
+  timers: Timers,
+  model: ChatModel,
+  messages: readonly ModelMessage[],
+  timeoutMs: number,
+) {
   const controller = new AbortController();
   try {
     return await withinDeadline(
+      timers,
       model.complete({ messages, signal: controller.signal, timeoutMs }),
       timeoutMs,
       () => modelError('LLM_TIMEOUT'),

@@ -1,4 +1,5 @@
 import { AppError } from '../errors/app-error.js';
+import type { Timers } from '../runtime/timers.js';
 import { withinDeadline } from '../runtime/within-deadline.js';
 
 export function storageTimeout(): AppError {
@@ -22,19 +23,24 @@ const maxAttempts = 4;
  */
 export async function withStorageRetry<T>(
   operation: () => Promise<T>,
-  options: { deadlineAt: number; now: () => number; onRetry?: (attempt: number, error: AppError) => void },
+  options: { deadlineAt: number; timers: Timers; onRetry?: (attempt: number, error: AppError) => void },
 ): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await withinDeadline(operation(), options.deadlineAt - options.now(), storageTimeout);
+      return await withinDeadline(
+        options.timers,
+        operation(),
+        options.deadlineAt - options.timers.now(),
+        storageTimeout,
+      );
     } catch (error) {
       const retryable = error instanceof AppError && error.code === 'STORAGE_UNAVAILABLE';
       const delayMs = Math.min(firstDelayMs * 3 ** (attempt - 1), maxDelayMs);
       // A retry is only worth it when it has time to get an answer, not just to be sent.
-      if (!retryable || attempt >= maxAttempts || options.deadlineAt - options.now() < delayMs * 3)
+      if (!retryable || attempt >= maxAttempts || options.deadlineAt - options.timers.now() < delayMs * 3)
         throw error;
       options.onRetry?.(attempt, error);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await options.timers.sleep(delayMs);
     }
   }
 }

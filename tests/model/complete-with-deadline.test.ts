@@ -9,6 +9,7 @@ import { AppError } from '../../shared/errors/app-error.js';
 import type { ChatModel, ModelAttempt, ModelReply } from '../../shared/model/chat-model.js';
 import { completeWithDeadline } from '../../shared/model/complete-with-deadline.js';
 import type { ModelMessage } from '../../shared/prompt/build-model-messages.js';
+import { wallTimers } from '../support/wall-timers.js';
 
 const MESSAGES: readonly ModelMessage[] = [
   { role: 'system', content: '你是一只温柔的小怪兽。' },
@@ -78,8 +79,7 @@ function run(
     deadlineAt: clock.current + options.deadlineMs,
     maxAttempts: options.maxAttempts,
     maxRetryWaitMs: options.maxRetryWaitMs ?? 3_000,
-    now: clock.now,
-    sleep: clock.sleep,
+    timers: { now: clock.now, sleep: clock.sleep, schedule: wallTimers.schedule },
   });
 }
 
@@ -399,7 +399,7 @@ describe('completeWithDeadline: a model that ignores the abort signal', () => {
         deadlineAt: startedAt + deadlineMs,
         maxAttempts: 3,
         maxRetryWaitMs: 3_000,
-        now: Date.now,
+        timers: wallTimers,
       }),
     );
     const elapsedMs = Date.now() - startedAt;

@@ -11,6 +11,7 @@ import { completeWithDeadline } from '../../shared/model/complete-with-deadline.
 import { createOfflineDemoModel, OFFLINE_DEMO_PREFIX } from '../../shared/model/offline-demo-model.js';
 import type { ModelMessage } from '../../shared/prompt/build-model-messages.js';
 import { CALM_EXCITED_LABEL_SET, loadDefaultLabelSet } from '../emotion/label-sets.js';
+import { wallTimers } from '../support/wall-timers.js';
 
 const LABEL_SET = loadDefaultLabelSet();
 /** The demo reads only the messages; the signal and time budget do not matter to it. */
@@ -63,7 +64,7 @@ describe('offline demo model', () => {
     const reply = await completeWithDeadline(
       createOfflineDemoModel(LABEL_SET),
       [{ role: 'user', content: '今天好难过' }],
-      { deadlineAt: Date.now() + 5_000, maxAttempts: 2, maxRetryWaitMs: 3_000, now: Date.now },
+      { deadlineAt: Date.now() + 5_000, maxAttempts: 2, maxRetryWaitMs: 3_000, timers: wallTimers },
     );
     expect(resolveReplyEmotion(reply.text, LABEL_SET)).toMatchObject({
       emotion: 'sad',

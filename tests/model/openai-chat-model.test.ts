@@ -18,6 +18,7 @@ import {
   startFakeOpenAiServer,
   unusedLoopbackUrl,
 } from '../fakes/fake-openai-server.js';
+import { wallTimers } from '../support/wall-timers.js';
 
 const MESSAGES: readonly ModelMessage[] = [
   { role: 'system', content: '你是一只温柔的小怪兽，每条回复以 [label] 开头。' },
@@ -71,7 +72,7 @@ function complete(config: ModelConfig, deadlineMs: number) {
     deadlineAt: Date.now() + deadlineMs,
     maxAttempts: config.maxAttempts,
     maxRetryWaitMs: config.maxRetryWaitMs,
-    now: Date.now,
+    timers: wallTimers,
   });
 }
 

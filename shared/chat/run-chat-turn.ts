@@ -1,0 +1,63 @@
+import { toAppError } from '../errors/app-error.js';
+import { type ChatReply, toChatReply } from './chat-reply.js';
+import { buildContext } from './steps/build-context.js';
+import { checkLimits } from './steps/check-limits.js';
+import { checkMessage } from './steps/check-message.js';
+import { checkReply } from './steps/check-reply.js';
+import { checkSeededHistory } from './steps/check-seeded-history.js';
+import { commitReply } from './steps/commit-reply.js';
+import { generateReply } from './steps/generate-reply.js';
+import { labelEmotion } from './steps/label-emotion.js';
+import { readSession } from './steps/read-session.js';
+import { screenCrisisAlone } from './steps/screen-crisis-alone.js';
+import { screenCrisisInContext } from './steps/screen-crisis-in-context.js';
+import { storeWords } from './steps/store-words.js';
+import type { TurnContext, TurnStep } from './turn-context.js';
+import { failTurnRecord } from './turn-record.js';
+import { recordTokens, refundUnusedCharge } from './usage-charge.js';
+
+/**
+ * A chat turn, in order. A high crisis risk is answered by the screen itself, before limits or storage;
+ * nothing is stored when a limit refuses; the words are stored before anything can fail them; the reply
+ * is checked before anyone sees it. To add or move a step, edit this list and the step's own file.
+ */
+export const chatTurnSteps: readonly TurnStep[] = [
+  screenCrisisAlone,
+  readSession,
+  screenCrisisInContext,
+  checkLimits,
+  checkSeededHistory,
+  storeWords,
+  checkMessage,
+  buildContext,
+  generateReply,
+  labelEmotion,
+  checkReply,
+  commitReply,
+];
+
+/**
+ * Runs the steps until one answers. A failure after the words were stored marks them failed (or blocked)
+ * and keeps the model's tokens counted; a person whose words showed a risk gets the hotlines with any
+ * error; a turn that asked no model gives its usage count back.
+ */
+export async function runChatTurn(turn: TurnContext, steps = chatTurnSteps): Promise<ChatReply> {
+  try {
+    for (const step of steps) {
+      await step(turn);
+      if (turn.result !== undefined) return turn.result;
+    }
+    throw new Error('the chat turn ended without an answer');
+  } catch (error) {
+    const [answeredElsewhere] = await Promise.all([failTurnRecord(turn, error), recordTokens(turn)]);
+    if (answeredElsewhere !== undefined) {
+      return toChatReply(answeredElsewhere, turn.request.sessionId, turn.settings);
+    }
+    const failure = toAppError(error);
+    throw turn.crisis.level === 'medium'
+      ? failure.withSafety({ level: 'medium', resources: turn.settings.safety.crisis.resources })
+      : failure;
+  } finally {
+    await refundUnusedCharge(turn);
+  }
+}

@@ -1,0 +1,38 @@
+import type { StoredMessage } from '../../storage/session-document.js';
+import { toChatReply } from '../chat-reply.js';
+import type { TurnContext } from '../turn-context.js';
+import { finishTurnRecord } from '../turn-record.js';
+import { recordTokens } from '../usage-charge.js';
+
+/** The reply stored with the turn, and the model's tokens counted beside that write. */
+export async function commitReply(turn: TurnContext): Promise<void> {
+  const { words, labelled } = turn;
+  if (words === undefined || labelled === undefined) throw new Error('commitReply runs after generate');
+  const reviewed = turn.messageCheck?.outcome === 'review' || turn.replyCheck?.outcome === 'review';
+  const reply: StoredMessage = {
+    message_id: turn.ids(),
+    role: 'agent',
+    content: labelled.content,
+    timestamp: turn.clock().toISOString(),
+    emotion: labelled.emotion,
+    emotion_source: labelled.emotionSource,
+    ...(labelled.modelEmotion === undefined ? {} : { model_emotion: labelled.modelEmotion }),
+    reply_to: words.question.message_id,
+    ...(turn.crisis.level === 'medium' ? { safety_level: 'medium' as const } : {}),
+    ...(reviewed ? { content_review: true as const } : {}),
+  };
+  const [stored] = await Promise.all([
+    finishTurnRecord(turn, words, { status: 'complete', reply }),
+    recordTokens(turn),
+  ]);
+  if (stored === undefined) throw new Error('a complete outcome is stored or superseded');
+  turn.logger.info('chat.turn', {
+    session_messages: (turn.session?.message_count ?? 0) + words.seedMessages.length + 2,
+    message_chars: turn.request.message.length,
+    reply_chars: labelled.content.length,
+    emotion: labelled.emotion,
+    emotion_source: labelled.emotionSource,
+    duration_ms: turn.budget.elapsedMs(),
+  });
+  turn.result = toChatReply(stored, turn.request.sessionId, turn.settings);
+}

@@ -1,0 +1,26 @@
+import { screenCrisisRisk } from '../../safety/screen-crisis-risk.js';
+import { answerCrisis } from '../answer-crisis.js';
+import type { TurnContext } from '../turn-context.js';
+
+/**
+ * The message with the user's recent words: the stored ones, or for a new session the client's seed,
+ * which reaches the model too. Context only raises a level (see screen-crisis-risk.ts).
+ */
+export async function screenCrisisInContext(turn: TurnContext): Promise<void> {
+  const stored = turn.session?.messages ?? [];
+  const recentUserMessages =
+    stored.length > 0
+      ? stored.filter((message) => message.role === 'user').map((message) => message.content)
+      : turn.request.history.filter((item) => item.role === 'user').map((item) => item.content);
+  const screen = screenCrisisRisk(
+    { message: turn.request.message, recentUserMessages },
+    turn.settings.safety.crisis.rules,
+  );
+  if (screen.level === 'none') return;
+  turn.crisis = screen;
+  if (screen.level === 'high') {
+    turn.result = await answerCrisis(turn);
+    return;
+  }
+  turn.logger.warn('safety.flagged', { level: screen.level, categories: screen.categories.join(',') });
+}

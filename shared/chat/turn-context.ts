@@ -1,0 +1,112 @@
+import type { Config } from '../config/load-config.js';
+import type { ReplyWithEmotion } from '../emotion/resolve-reply-emotion.js';
+import type { UsageLimits } from '../limits/enforce-usage-limits.js';
+import type { UsageStore } from '../limits/usage-store.js';
+import type { Logger } from '../logging/logger.js';
+import type { ChatModel } from '../model/chat-model.js';
+import type { CompletedReply } from '../model/complete-with-deadline.js';
+import type { ModelMessage } from '../prompt/build-model-messages.js';
+import type { PromptAssets } from '../prompt/load-prompt-assets.js';
+import type { CrisisScreen } from '../safety/screen-crisis-risk.js';
+import type { SessionDocument, SessionKey, StoredMessage } from '../storage/session-document.js';
+import type { SessionStore } from '../storage/session-store.js';
+import type { ChatReply } from './chat-reply.js';
+import type { ChatSafety } from './chat-safety.js';
+import type { ChatRequest } from './parse-chat-request.js';
+import type { ContentDecision } from './screen-content.js';
+import type { TurnBudget } from './turn-budget.js';
+
+export type ChatTurnRequest = ChatRequest & { userId: string };
+
+/** What the turn talks to: each a port with a CloudBase and a local (or fake) adapter. */
+export interface TurnPorts {
+  store: SessionStore;
+  /** Per-user counters; absent = not counted. */
+  usage: { store: UsageStore; limits: UsageLimits } | undefined;
+  model: ChatModel;
+  /** A second provider for retryable failures of the first. */
+  fallbackModel: ChatModel | undefined;
+}
+
+/** What the turn reads but never changes, built once per warm instance. */
+export interface TurnSettings {
+  limits: Config['limits'];
+  modelRetry: { maxAttempts: number; maxRetryWaitMs: number };
+  /** Appended to every reply shown, when configured (GB 45438-2025 explicit label). */
+  aiLabelText: string | undefined;
+  prompt: PromptAssets;
+  safety: ChatSafety;
+}
+
+/** How counting this message against the user's limits went; decided on once the session is read. */
+export type UsageCharge =
+  | { kind: 'counted' }
+  | { kind: 'refused'; error: Error }
+  /** Not counted: no counters, or they could not answer in time (the turn goes on, logged). */
+  | { kind: 'uncounted' };
+
+/** The user's words as stored for this attempt: the pending question it owns, and a new session's seed. */
+export interface StoredWords {
+  question: StoredMessage;
+  seedMessages: StoredMessage[];
+  /** Set once the turn's outcome is written, so a failure after it writes nothing more. */
+  settled: boolean;
+}
+
+/**
+ * One turn: the request, the ports, the budget, and what earlier steps found. Steps read what they need
+ * and add what they find; a step that answers the turn sets `result`, and the pipeline stops there.
+ */
+export interface TurnContext {
+  readonly request: ChatTurnRequest;
+  readonly key: SessionKey;
+  readonly ports: TurnPorts;
+  readonly settings: TurnSettings;
+  readonly budget: TurnBudget;
+  /** Wall time, only to date what is stored; deadlines use the budget's monotonic clock. */
+  readonly clock: () => Date;
+  readonly ids: () => string;
+  readonly logger: Logger;
+  crisis: CrisisScreen;
+  /** The session as read at the start (its latest messages only), or undefined when it is new. */
+  session: SessionDocument | undefined;
+  usage: UsageCharge;
+  words: StoredWords | undefined;
+  messageBlocked: boolean;
+  messageCheck: ContentDecision | undefined;
+  modelMessages: ModelMessage[];
+  /** Model calls this turn made: a turn that made none gives its count back. */
+  modelCalls: number;
+  completion: CompletedReply | undefined;
+  tokensRecorded: boolean;
+  labelled: ReplyWithEmotion | undefined;
+  replyCheck: ContentDecision | undefined;
+  result: ChatReply | undefined;
+}
+
+export function createTurnContext(
+  request: ChatTurnRequest,
+  environment: Pick<TurnContext, 'ports' | 'settings' | 'budget' | 'clock' | 'ids' | 'logger'>,
+): TurnContext {
+  return {
+    ...environment,
+    request,
+    key: { userId: request.userId, sessionId: request.sessionId },
+    crisis: { level: 'none', categories: [] },
+    session: undefined,
+    usage: { kind: 'uncounted' },
+    words: undefined,
+    messageBlocked: false,
+    messageCheck: undefined,
+    modelMessages: [],
+    modelCalls: 0,
+    completion: undefined,
+    tokensRecorded: false,
+    labelled: undefined,
+    replyCheck: undefined,
+    result: undefined,
+  };
+}
+
+/** A step of the turn: reads the context, adds what it finds, or answers the turn by setting `result`. */
+export type TurnStep = (turn: TurnContext) => Promise<void> | void;
