@@ -16,6 +16,12 @@ export async function screenCrisisInContext(turn: TurnContext): Promise<void> {
     { message: turn.request.message, recentUserMessages },
     turn.settings.safety.crisis.rules,
   );
+  // A new session's seed is screened on the turn that stores it: words of risk in it bring care (the
+  // guidance and the hotlines) even to a calm message, which the context rule alone would leave unflagged.
+  if (screen.level === 'none' && stored.length === 0 && seedShowsRisk(turn, recentUserMessages)) {
+    screen.level = 'medium';
+    screen.categories = ['seeded_history'];
+  }
   if (screen.level === 'none') return;
   turn.crisis = screen;
   if (screen.level === 'high') {
@@ -23,4 +29,12 @@ export async function screenCrisisInContext(turn: TurnContext): Promise<void> {
     return;
   }
   turn.logger.warn('safety.flagged', { level: screen.level, categories: screen.categories.join(',') });
+}
+
+function seedShowsRisk(turn: TurnContext, seeded: readonly string[]): boolean {
+  return seeded.some(
+    (message) =>
+      screenCrisisRisk({ message, recentUserMessages: [] }, turn.settings.safety.crisis.rules).level !==
+      'none',
+  );
 }

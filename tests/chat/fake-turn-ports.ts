@@ -1,0 +1,171 @@
+import path from 'node:path';
+import type { ChatSafety } from '../../shared/chat/chat-safety.js';
+import { createTurnBudget } from '../../shared/chat/turn-budget.js';
+import { createTurnContext, type TurnContext } from '../../shared/chat/turn-context.js';
+import type { UsageCounts, UsageStore } from '../../shared/limits/usage-store.js';
+import { createLogger } from '../../shared/logging/logger.js';
+import type { ChatModel, ModelAttempt, ModelReply } from '../../shared/model/chat-model.js';
+import { loadPromptAssets } from '../../shared/prompt/load-prompt-assets.js';
+import type { ContentCheck, ContentVerdict } from '../../shared/safety/content-check.js';
+import { loadCrisisAssets } from '../../shared/safety/load-crisis-assets.js';
+import { loadWordListContentCheck } from '../../shared/safety/word-list-content-check.js';
+import { VirtualTimers } from '../support/virtual-timers.js';
+import { MemorySessionStore } from './memory-session-store.js';
+
+const promptDir = path.resolve('prompt');
+const prompt = loadPromptAssets(promptDir);
+const crisis = loadCrisisAssets(promptDir);
+const wordList = loadWordListContentCheck(promptDir);
+
+/** One scripted model answer: a reply (optionally after some virtual time), a failure, or silence. */
+export type ModelStep =
+  | { reply: string; spendMs?: number; tokens?: number }
+  | { fail: Error; spendMs?: number }
+  | { hang: true };
+
+/** A model that plays its script, one step per attempt, and records what it was asked. */
+export class ScriptedModel implements ChatModel {
+  readonly provider = 'openai' as const;
+  readonly attempts: ModelAttempt[] = [];
+  constructor(
+    private readonly timers: VirtualTimers,
+    readonly script: ModelStep[],
+  ) {}
+
+  async complete(attempt: ModelAttempt): Promise<ModelReply> {
+    this.attempts.push(attempt);
+    const step = this.script.shift() ?? { reply: '[happy] 很高兴听你说。' };
+    if ('hang' in step) return new Promise<ModelReply>(() => {});
+    if (step.spendMs !== undefined) await this.timers.sleep(step.spendMs);
+    if ('fail' in step) throw step.fail;
+    const tokens = step.tokens ?? 30;
+    return { text: step.reply, usage: { promptTokens: tokens - 10, completionTokens: 10 } };
+  }
+}
+
+/** Usage counters in memory, with a flag that makes them fail. */
+export class MemoryUsageStore implements UsageStore {
+  minute = 0;
+  day = 0;
+  tokens = 0;
+  down = false;
+  async recordMessage(): Promise<UsageCounts> {
+    if (this.down) throw new Error('counters down');
+    this.minute += 1;
+    this.day += 1;
+    return { minuteMessages: this.minute, dayMessages: this.day, dayTokens: this.tokens };
+  }
+  async refundMessage(): Promise<void> {
+    this.day = Math.max(0, this.day - 1);
+  }
+  async recordTokens(_userId: string, _now: Date, tokens: number): Promise<void> {
+    this.tokens += tokens;
+  }
+  async usageOf(): Promise<UsageCounts> {
+    return { minuteMessages: this.minute, dayMessages: this.day, dayTokens: this.tokens };
+  }
+  async deleteUsage(): Promise<number> {
+    return 0;
+  }
+  async deleteUsageBefore(): Promise<number> {
+    return 0;
+  }
+}
+
+/** A WeChat-like check that answers `verdict` for texts containing `marker`, or fails when `down`. */
+export class MarkerContentCheck implements ContentCheck {
+  readonly name = 'fake-wechat';
+  readonly checked: string[] = [];
+  down = false;
+  constructor(private readonly rules: { marker: string; verdict: ContentVerdict }[] = []) {}
+  async check(input: { content: string }) {
+    this.checked.push(input.content);
+    if (this.down) throw new Error('check down');
+    const rule = this.rules.find((candidate) => input.content.includes(candidate.marker));
+    return { verdict: rule?.verdict ?? ('pass' as const) };
+  }
+}
+
+export interface FakeWorld {
+  timers: VirtualTimers;
+  store: MemorySessionStore;
+  usage: MemoryUsageStore;
+  model: ScriptedModel;
+  fallback: ScriptedModel | undefined;
+  wechat: MarkerContentCheck;
+  logs: string[];
+  limits: { messagesPerMinute: number; messagesPerDay: number; tokensPerDay: number };
+  onFailure: 'open' | 'closed';
+  /** A new turn for this request, on this world's ports and a fresh budget. */
+  turn(request: Partial<TurnContext['request']> & { message: string }): TurnContext;
+}
+
+let nextId = 0;
+
+export function fakeWorld(
+  options: { script?: ModelStep[]; fallback?: ModelStep[]; wechat?: MarkerContentCheck } = {},
+): FakeWorld {
+  const timers = new VirtualTimers();
+  const logs: string[] = [];
+  const world: FakeWorld = {
+    timers,
+    store: new MemorySessionStore(),
+    usage: new MemoryUsageStore(),
+    model: new ScriptedModel(timers, options.script ?? []),
+    fallback: options.fallback === undefined ? undefined : new ScriptedModel(timers, options.fallback),
+    wechat: options.wechat ?? new MarkerContentCheck(),
+    logs,
+    limits: { messagesPerMinute: 100, messagesPerDay: 1000, tokensPerDay: 1_000_000 },
+    onFailure: 'open',
+    turn(request) {
+      const limits = {
+        chatDeadlineMs: 50_000,
+        storageReserveMs: 5_000,
+        maxMessageChars: 2_000,
+        maxHistoryItems: 50,
+        maxHistoryItemChars: 4_000,
+        maxRequestBytes: 512 * 1024,
+        contextMaxMessages: 40,
+        maxSessionMessages: 2_000,
+      };
+      const safety: ChatSafety = {
+        crisis,
+        content: { wechat: world.wechat, wordList, policy: { review: 'allow', onFailure: world.onFailure } },
+      };
+      return createTurnContext(
+        {
+          userId: 'user_a',
+          sessionId: 'session_1',
+          history: [],
+          timestamp: undefined,
+          clientMsgId: undefined,
+          ...request,
+        },
+        {
+          ports: {
+            store: world.store,
+            usage: { store: world.usage, limits: world.limits },
+            model: world.model,
+            fallbackModel: world.fallback,
+          },
+          settings: {
+            limits,
+            modelRetry: { maxAttempts: 2, maxRetryWaitMs: 3_000 },
+            aiLabelText: undefined,
+            prompt,
+            safety,
+          },
+          budget: createTurnBudget(timers, limits),
+          // Wall time for what is stored follows the virtual clock, from a fixed day.
+          clock: () => new Date(Date.UTC(2026, 11, 4, 2) + timers.now()),
+          ids: () => {
+            nextId += 1;
+            return `id_${nextId}`;
+          },
+          logger: createLogger('debug', (line) => logs.push(line)),
+        },
+      );
+    },
+  };
+  return world;
+}
