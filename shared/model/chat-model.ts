@@ -21,4 +21,9 @@ export interface ModelReply {
 export interface ChatModel {
   readonly provider: 'openai' | 'offline';
   complete(attempt: ModelAttempt): Promise<ModelReply>;
+  /**
+   * Loads what the first call needs (the SDK, its HTTP client) while the turn waits on storage, so a cold
+   * start does not pay for it after the words are stored. Optional; never fails.
+   */
+  prepare?(): void;
 }

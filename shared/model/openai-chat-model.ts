@@ -30,6 +30,9 @@ export function createOpenAiChatModel(config: ModelConfig): ChatModel {
 
   return {
     provider: 'openai',
+    prepare() {
+      connect().catch(() => undefined);
+    },
     async complete(attempt) {
       const { sdk, client: openai } = await connect();
       try {

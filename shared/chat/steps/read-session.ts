@@ -8,12 +8,15 @@ import { chargeMessage } from '../usage-charge.js';
  */
 export async function readSession(turn: TurnContext): Promise<void> {
   const { store } = turn.ports;
-  const [session, charge] = await Promise.allSettled([
+  const reads = Promise.allSettled([
     turnStorage(turn, () =>
       store.getSession(turn.key, { recentMessages: turn.settings.limits.contextMaxMessages }),
     ),
     chargeMessage(turn),
   ]);
+  // A cold start loads the model's SDK while these requests are on the wire.
+  turn.ports.model.prepare?.();
+  const [session, charge] = await reads;
   // chargeMessage never rejects; a counted message is given back if the turn ends without the model.
   if (charge.status === 'fulfilled') turn.usage = charge.value;
   if (session.status === 'rejected') throw session.reason;
