@@ -34,12 +34,14 @@ export function matchesRoute(path: string, route: string): boolean {
 
 /** One size rule for both transports: a callFunction event's JSON, or an HTTP body's bytes. */
 export function assertWithinSize(bytes: number, maxBytes: number): void {
-  if (bytes > maxBytes) {
-    throw new AppError(
-      'PAYLOAD_TOO_LARGE',
-      `请求太大了（上限 ${Math.floor(maxBytes / 1024)} KB）。(Payload too large)`,
-    );
-  }
+  if (bytes > maxBytes) throw payloadTooLarge(maxBytes);
+}
+
+export function payloadTooLarge(maxBytes: number): AppError {
+  return new AppError(
+    'PAYLOAD_TOO_LARGE',
+    `请求太大了（上限 ${Math.floor(maxBytes / 1024)} KB）。(Payload too large)`,
+  );
 }
 
 /** The JSON body of a POST, decoded, size-checked and no deeper than a request can be. */
