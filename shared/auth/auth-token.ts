@@ -34,10 +34,18 @@ export function mintAuthToken(
   };
 }
 
-/** The OPENID an `Authorization: Bearer …` header vouches for, or a 401 saying precisely what is wrong. */
+/** A minting instance's clock may run a little ahead of the verifying one's. */
+const CLOCK_SKEW_SECONDS = 60;
+
+/**
+ * The OPENID an `Authorization: Bearer …` header vouches for, or a 401 saying precisely what is wrong.
+ * A token is good from its `iat` to its `exp`, and that span may not exceed `maxLifetimeSeconds`
+ * (AUTH_TOKEN_TTL_SECONDS): even a correctly signed token cannot be made to last longer than tokens are
+ * minted for, and lowering the setting shortens the tokens already out.
+ */
 export function verifyAuthToken(
   authorization: string | undefined,
-  options: { secret: string; now: Date },
+  options: { secret: string; now: Date; maxLifetimeSeconds: number },
 ): string {
   if (authorization === undefined || authorization.trim() === '') {
     throw tokenError('AUTH_TOKEN_MISSING', '缺少登录凭证，请在小程序里重新打开。(Missing bearer token)');
@@ -67,7 +75,18 @@ export function verifyAuthToken(
       '登录凭证格式不对，请在小程序里重新打开。(Malformed bearer token)',
     );
   }
-  if (claims.exp * 1000 <= options.now.getTime()) {
+  const nowSeconds = options.now.getTime() / 1000;
+  if (
+    claims.exp <= claims.iat ||
+    claims.exp - claims.iat > options.maxLifetimeSeconds ||
+    claims.iat > nowSeconds + CLOCK_SKEW_SECONDS
+  ) {
+    throw tokenError(
+      'AUTH_TOKEN_INVALID',
+      '登录凭证无效，请在小程序里重新打开。(Bearer token lifetime is not one this service mints)',
+    );
+  }
+  if (claims.exp <= nowSeconds) {
     throw tokenError('AUTH_TOKEN_EXPIRED', '登录凭证已过期，请在小程序里重新打开。(Bearer token expired)');
   }
   return claims.sub;
@@ -77,14 +96,19 @@ function sign(text: string, secret: string): string {
   return createHmac('sha256', secret).update(text).digest('base64url');
 }
 
-function parseClaims(payload: string): { sub: string; exp: number } | undefined {
+/** Whole seconds since the epoch, as minted: no fractions, no 1e300, nothing a Date cannot hold. */
+function isSeconds(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+function parseClaims(payload: string): { sub: string; iat: number; exp: number } | undefined {
   try {
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-    const { sub, exp } = claims;
-    if (typeof sub !== 'string' || !idPattern.test(sub) || typeof exp !== 'number' || !Number.isFinite(exp)) {
+    const { sub, iat, exp } = claims;
+    if (typeof sub !== 'string' || !idPattern.test(sub) || !isSeconds(iat) || !isSeconds(exp)) {
       return undefined;
     }
-    return { sub, exp };
+    return { sub, iat, exp };
   } catch {
     return undefined;
   }

@@ -10,7 +10,7 @@ import type { UsageStore } from '../limits/usage-store.js';
 import type { ChatModel } from '../model/chat-model.js';
 import { createChatModel, createFallbackChatModel } from '../model/create-chat-model.js';
 import { resolvePromptDir } from '../prompt/load-prompt-assets.js';
-import type { Endpoint } from '../runtime/create-function-handler.js';
+import type { Endpoint } from '../runtime/endpoint.js';
 import type { Transport } from '../runtime/resolve-user-id.js';
 import type { ServiceDependencies } from '../runtime/service-dependencies.js';
 import { systemTimers } from '../runtime/system-timers.js';

@@ -6,7 +6,7 @@ import {
 import { runRetentionSweep } from '../history/run-retention-sweep.js';
 import { createUsageStore } from '../limits/create-usage-store.js';
 import type { UsageStore } from '../limits/usage-store.js';
-import type { Endpoint } from '../runtime/create-function-handler.js';
+import type { Endpoint } from '../runtime/endpoint.js';
 import type { ServiceDependencies } from '../runtime/service-dependencies.js';
 
 // Opened only when an action needs it (deleting everything); once per warm instance.

@@ -16,6 +16,8 @@ export const errorStatusByCode = {
   AUTH_TOKEN_MALFORMED: 401,
   AUTH_TOKEN_INVALID: 401,
   AUTH_TOKEN_EXPIRED: 401,
+  /** The local server (npm start) refuses a request from another site or for a non-loopback Host. */
+  FORBIDDEN_ORIGIN: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   SESSION_FULL: 409,

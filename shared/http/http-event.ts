@@ -1,4 +1,5 @@
 import { AppError, type ErrorBody } from '../errors/app-error.js';
+import { assertShallow } from './json-nesting.js';
 
 /** The event CloudBase HTTP access (云接入) delivers to a function. */
 export interface HttpEvent {
@@ -33,17 +34,19 @@ export function matchesRoute(path: string, route: string): boolean {
 
 /** One size rule for both transports: a callFunction event's JSON, or an HTTP body's bytes. */
 export function assertWithinSize(bytes: number, maxBytes: number): void {
-  if (bytes > maxBytes) {
-    throw new AppError(
-      'PAYLOAD_TOO_LARGE',
-      `请求太大了（上限 ${Math.floor(maxBytes / 1024)} KB）。(Payload too large)`,
-    );
-  }
+  if (bytes > maxBytes) throw payloadTooLarge(maxBytes);
 }
 
-/** The JSON body of a POST, decoded and size-checked. */
-export function readJsonBody(event: HttpEvent, maxBytes: number): unknown {
-  const raw = event.body ?? '';
+export function payloadTooLarge(maxBytes: number): AppError {
+  return new AppError(
+    'PAYLOAD_TOO_LARGE',
+    `请求太大了（上限 ${Math.floor(maxBytes / 1024)} KB）。(Payload too large)`,
+  );
+}
+
+/** The JSON body of a POST, decoded, size-checked and no deeper than a request can be. */
+export function readJsonBody(body: unknown, base64: boolean, maxBytes: number): unknown {
+  const raw = body ?? '';
   // An HTTP body is text; anything else (an object, a number, {length: 2 ** 31}) is refused before it is
   // turned into bytes.
   if (typeof raw !== 'string') {
@@ -51,18 +54,21 @@ export function readJsonBody(event: HttpEvent, maxBytes: number): unknown {
       field: 'body',
     });
   }
-  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  const bytes = base64 ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
   assertWithinSize(bytes.length, maxBytes);
   if (bytes.length === 0) {
     throw new AppError('INVALID_JSON', '请求内容为空，需要一个 JSON 对象。(Empty body)', { field: 'body' });
   }
+  let value: unknown;
   try {
-    return JSON.parse(bytes.toString('utf8'));
+    value = JSON.parse(bytes.toString('utf8'));
   } catch {
     throw new AppError('INVALID_JSON', '请求内容不是合法的 JSON。(Body is not valid JSON)', {
       field: 'body',
     });
   }
+  assertShallow(value);
+  return value;
 }
 
 const baseHeaders = {

@@ -13,24 +13,12 @@ export function authenticateHttp(
   authorization: string | undefined,
   now: Date,
 ): string | undefined {
-  const secret = config.auth.secret;
+  const { secret, ttlSeconds } = config.auth;
   if (config.onPlatform) {
     if (secret === undefined) throw httpAccessRefused();
-    return verifyAuthToken(authorization, { secret, now });
+    return verifyAuthToken(authorization, { secret, now, maxLifetimeSeconds: ttlSeconds });
   }
   if (secret !== undefined && authorization !== undefined)
-    return verifyAuthToken(authorization, { secret, now });
-  return undefined;
-}
-
-/** Header names are case-insensitive; API gateways pass them on in any case. */
-export function headerValue(
-  headers: Record<string, string | undefined> | null | undefined,
-  name: string,
-): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers ?? {})) {
-    if (key.toLowerCase() === wanted && typeof value === 'string') return value;
-  }
+    return verifyAuthToken(authorization, { secret, now, maxLifetimeSeconds: ttlSeconds });
   return undefined;
 }

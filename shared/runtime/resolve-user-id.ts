@@ -7,7 +7,8 @@ export type Transport = 'call-function' | 'http';
 /**
  * Who is calling. On the platform a `wx.cloud.callFunction` caller is the OPENID WeChat injected into the
  * invocation context, never a body field; an HTTP access caller is who its bearer token names
- * (authenticate-http.ts), and reaches this only without one, to be refused. Off the platform (local runs, tests) a simulated context wins, else the body's `user_id`.
+ * (authenticate-http.ts), and reaches this only without one, to be refused. Off the platform (local runs,
+ * tests) a simulated context wins, else the body's `user_id`.
  */
 export async function resolveUserId(options: {
   transport: Transport;
@@ -16,7 +17,7 @@ export async function resolveUserId(options: {
   requestedUserId: string | undefined;
 }): Promise<string> {
   if (options.onPlatform && options.transport === 'http') throw httpAccessRefused();
-  const openId = options.transport === 'call-function' ? await readOpenId(options.context) : undefined;
+  const openId = options.transport === 'call-function' ? await readCallerOpenId(options.context) : undefined;
   if (openId !== undefined) {
     if (!idPattern.test(openId))
       throw new AppError('UNAUTHENTICATED', '无法识别你的身份，请重新打开小程序。(Bad OPENID)');
@@ -42,7 +43,8 @@ export function httpAccessRefused(): AppError {
   );
 }
 
-async function readOpenId(context: unknown): Promise<string | undefined> {
+/** The OPENID in this invocation's context, if any; a context the SDK cannot parse carries none. */
+export async function readCallerOpenId(context: unknown): Promise<string | undefined> {
   try {
     return await readPlatformOpenId(context);
   } catch {

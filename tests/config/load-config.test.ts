@@ -152,4 +152,82 @@ describe('loadConfig', () => {
       'CLOUDBASE_USAGE_COLLECTION (must differ from CLOUDBASE_COLLECTION)',
     );
   });
+
+  it('keeps the shape every caller reads: the same groups and property paths', () => {
+    const config = loadConfig({});
+    const paths = (value: object, prefix = ''): string[] =>
+      Object.entries(value).flatMap(([key, inner]) =>
+        inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+          ? paths(inner, `${prefix}${key}.`)
+          : [`${prefix}${key}`],
+      );
+    expect(paths(config).sort()).toEqual(
+      [
+        'onPlatform',
+        'storage',
+        'dataDir',
+        'promptDir',
+        'port',
+        'host',
+        'logLevel',
+        'aiLabelText',
+        'retentionDays',
+        'model.provider',
+        'model.baseUrl',
+        'model.apiKey',
+        'model.model',
+        'model.stream',
+        'model.maxTokens',
+        'model.temperature',
+        'model.idleTimeoutMs',
+        'model.maxAttempts',
+        'model.maxRetryWaitMs',
+        'model.fallback',
+        'cloudbase.envId',
+        'cloudbase.serviceUrl',
+        'cloudbase.secretId',
+        'cloudbase.secretKey',
+        'cloudbase.collection',
+        'cloudbase.timeoutMs',
+        'cloudbase.usageCollection',
+        'usageLimits.messagesPerMinute',
+        'usageLimits.messagesPerDay',
+        'usageLimits.tokensPerDay',
+        'limits.chatDeadlineMs',
+        'limits.storageReserveMs',
+        'limits.maxMessageChars',
+        'limits.maxHistoryItems',
+        'limits.maxHistoryItemChars',
+        'limits.maxRequestBytes',
+        'limits.contextMaxMessages',
+        'limits.maxSessionMessages',
+        'contentCheck.wechat',
+        'contentCheck.review',
+        'contentCheck.onFailure',
+        'contentCheck.timeoutMs',
+        'auth.secret',
+        'auth.ttlSeconds',
+      ].sort(),
+    );
+    const fallback = loadConfig({
+      LLM_FALLBACK_BASE_URL: 'https://api.example.com/v1',
+      LLM_FALLBACK_API_KEY: 'sk-2',
+      LLM_FALLBACK_MODEL: 'm2',
+    }).model.fallback;
+    expect(fallback).toEqual({ baseUrl: 'https://api.example.com/v1', apiKey: 'sk-2', model: 'm2' });
+    expect(configError({ LLM_FALLBACK_MODEL: 'm2' }).message).toContain(
+      'LLM_FALLBACK_BASE_URL, LLM_FALLBACK_API_KEY (the fallback provider needs all three',
+    );
+  });
+
+  it("checks the chat turn's time budget only in a function that runs chat turns", () => {
+    // History is deployed without STORAGE_RESERVE_MS: its own CLOUDBASE_TIMEOUT_MS is not held against it.
+    const history = loadConfig({ CLOUDBASE_TIMEOUT_MS: '6000' }, { requireModel: false });
+    expect(history.cloudbase.timeoutMs).toBe(6000);
+    expect(configError({ CLOUDBASE_TIMEOUT_MS: '6000' }).message).toContain('CLOUDBASE_TIMEOUT_MS');
+    // The collections must differ in both functions.
+    expect(
+      configError({ CLOUDBASE_USAGE_COLLECTION: 'chat_sessions' }, { requireModel: false }).message,
+    ).toContain('CLOUDBASE_USAGE_COLLECTION');
+  });
 });

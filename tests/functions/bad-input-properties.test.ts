@@ -372,6 +372,15 @@ const anyJson = fc.oneof(
     .map(viaJson)
     .filter((value) => value !== undefined),
   fc.constantFrom(null, 0, -1, '', 'chat', [], [{}], true, {}),
+  // Far deeper than any request: recursive code (JSON.stringify, a validator) must never meet it.
+  fc
+    .tuple(fc.integer({ min: 33, max: 2_000 }), fc.boolean())
+    .map(([depth, asArray]) =>
+      Array.from({ length: depth }).reduce<unknown>(
+        (inner) => (asArray ? [inner] : { message: inner }),
+        '你好',
+      ),
+    ),
 );
 
 /** An HTTP access event: a route (right, wrong, prefixed), a method, a body, maybe base64-encoded. */

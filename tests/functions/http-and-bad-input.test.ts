@@ -255,3 +255,60 @@ describe('an HTTP-shaped event whose body is not text', () => {
     },
   );
 });
+
+describe('input nested far deeper than any request', () => {
+  const depth = 20_000;
+  const deepValue = () => {
+    let value: unknown = {};
+    for (let level = 0; level < depth; level += 1) value = { a: value };
+    return value;
+  };
+  const deepText = `${'['.repeat(depth)}${']'.repeat(depth)}`;
+  const expectNestingError = (payload: { error: { code: string; message: string; field?: string } }) => {
+    expect(payload.error.code).toBe('INVALID_INPUT');
+    expect(payload.error.field).toBe('body');
+    expect(payload.error.message).toContain('嵌套太深');
+  };
+
+  it('is bad input over callFunction, to either function, and nothing is stored', async () => {
+    for (const main of [chat, history]) {
+      const result = await main({ user_id: 'u1', session_id: 's1', message: '你好', extra: deepValue() });
+      expectNestingError(result as { error: { code: string; message: string } });
+    }
+    // A cycle is as deep as it gets.
+    const cyclic: Record<string, unknown> = { user_id: 'u1', session_id: 's1', message: '你好' };
+    cyclic.self = cyclic;
+    expectNestingError((await chat(cyclic)) as { error: { code: string; message: string } });
+    expect(await storedFiles()).toEqual([]);
+  });
+
+  it('is a 400 over HTTP, in a field or as the whole body', async () => {
+    for (const body of [
+      `{"user_id":"u1","session_id":"s1","message":"你好","extra":${deepText}}`,
+      deepText,
+    ]) {
+      const response = (await chat(post(body))) as HttpResponse;
+      expect(response.statusCode).toBe(400);
+      expectNestingError(JSON.parse(response.body));
+    }
+    const deletion = (await history(
+      post(`{"action":"delete_all","confirm":"DELETE_ALL","user_id":"u1","x":${deepText}}`, {
+        path: '/api/chat/history',
+      }),
+    )) as HttpResponse;
+    expect(deletion.statusCode).toBe(400);
+    expect(await storedFiles()).toEqual([]);
+    expect(model.requests()).toEqual([]);
+  });
+
+  it('still takes the nesting a request really has', async () => {
+    const body = {
+      user_id: 'u1',
+      session_id: 's1',
+      message: '你好',
+      history: [{ role: 'user', content: '之前说过的话' }],
+    };
+    const response = (await chat(post(JSON.stringify(body)))) as HttpResponse;
+    expect(response.statusCode).toBe(200);
+  });
+});

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chatEndpoint } from '../../shared/endpoints/chat-endpoint.js';
 import { historyEndpoint } from '../../shared/endpoints/history-endpoint.js';
@@ -115,6 +116,29 @@ describe.each(adaptersUnderTest(() => services))(
         await handlers.history(get({ session_id: 's1' }, `Bearer ${version}.${payload}.${signature}`)),
       );
       expect([expired.status, expired.body.error.code]).toEqual([401, 'AUTH_TOKEN_EXPIRED']);
+      expect(services.model.requests()).toHaveLength(0);
+    });
+
+    it('caps a token at AUTH_TOKEN_TTL_SECONDS in both functions, however it was signed', async () => {
+      const day = functions({ AUTH_TOKEN_SECRET: SECRET, AUTH_TOKEN_TTL_SECONDS: '86400' });
+      const { token } = await tokenFor('o_alice', day);
+      // History reads the same setting (cloudbaserc.json passes it), so a day-long token works there too.
+      const read = parsed(await day.history(get({ session_id: 's1' }, `Bearer ${token}`)));
+      expect(read.status).toBe(200);
+      // Under the default half hour, the same well-signed token claims too long a life.
+      const halfHour = functions();
+      const refused = parsed(await halfHour.history(get({ session_id: 's1' }, `Bearer ${token}`)));
+      expect([refused.status, refused.body.error.code]).toEqual([401, 'AUTH_TOKEN_INVALID']);
+      // A token signed with the right secret that claims to last forever.
+      const iat = Math.floor(now / 1000);
+      const forever = Buffer.from(JSON.stringify({ sub: 'o_alice', iat, exp: 1e300 })).toString('base64url');
+      const signature = createHmac('sha256', SECRET).update(`v1.${forever}`).digest('base64url');
+      const endless = parsed(
+        await halfHour.chat(
+          post('/api/chat', { session_id: 's1', message: '你好' }, `Bearer v1.${forever}.${signature}`),
+        ),
+      );
+      expect([endless.status, endless.body.error.code]).toEqual([401, 'AUTH_TOKEN_MALFORMED']);
       expect(services.model.requests()).toHaveLength(0);
     });
 

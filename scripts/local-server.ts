@@ -1,0 +1,83 @@
+import http from 'node:http';
+import { type AppError, toAppError } from '../shared/errors/app-error.js';
+import {
+  errorResponse,
+  type HttpEvent,
+  type HttpResponse,
+  payloadTooLarge,
+} from '../shared/http/http-event.js';
+import { allowedHosts, crossSiteRefusal } from './local-request-guard.js';
+
+type FunctionMain = (event: unknown, context?: unknown) => Promise<unknown>;
+
+export interface LocalServerOptions {
+  /** The address it listens on (HOST): with the port, the one Host besides the loopback names it answers. */
+  host: string;
+  maxRequestBytes: number;
+  chat: FunctionMain;
+  history: FunctionMain;
+}
+
+/**
+ * `npm start`'s server: each request becomes the HTTP access event CloudBase would deliver, served by the
+ * same function handlers. It refuses what the platform's gateway would never pass on: another site's
+ * request, a foreign Host, a body over MAX_REQUEST_BYTES (answered at once, never cut short and passed on).
+ */
+export function createLocalServer(options: LocalServerOptions): http.Server {
+  const server = http.createServer(async (incoming, outgoing) => {
+    const send = (response: HttpResponse, extraHeaders: Record<string, string> = {}) => {
+      outgoing.writeHead(response.statusCode, { ...response.headers, ...extraHeaders });
+      outgoing.end(response.body);
+    };
+    const refuse = (error: AppError) => {
+      // The rest of the body is read and dropped, so the client sees this answer rather than a reset.
+      incoming.resume();
+      send(errorResponse(error), { connection: 'close' });
+    };
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const refusal = crossSiteRefusal(incoming.headers, allowedHosts(options.host, port));
+    if (refusal !== undefined) return refuse(refusal);
+    if (Number(incoming.headers['content-length'] ?? 0) > options.maxRequestBytes) {
+      return refuse(payloadTooLarge(options.maxRequestBytes));
+    }
+    const body = await readBody(incoming, options.maxRequestBytes).catch(() => undefined);
+    if (body === 'too large') return refuse(payloadTooLarge(options.maxRequestBytes));
+    if (body === undefined) return outgoing.destroy();
+
+    const url = new URL(incoming.url ?? '/', 'http://localhost');
+    const event: HttpEvent = {
+      path: url.pathname,
+      httpMethod: incoming.method ?? 'GET',
+      headers: Object.fromEntries(
+        Object.entries(incoming.headers).map(([name, value]) => [name, String(value)]),
+      ),
+      queryStringParameters: Object.fromEntries(url.searchParams),
+      body: body.toString('base64'),
+      isBase64Encoded: true,
+    };
+    const main = url.pathname.replace(/\/+$/, '').endsWith('/history') ? options.history : options.chat;
+    try {
+      send((await main(event, {})) as HttpResponse);
+    } catch (error) {
+      send(errorResponse(toAppError(error)));
+    }
+  });
+  return server;
+}
+
+/** The whole body, or 'too large' as soon as it passes the limit (the rest is then left to drain). */
+function readBody(incoming: http.IncomingMessage, maxBytes: number): Promise<Buffer | 'too large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    incoming.on('data', (chunk: Buffer) => {
+      if (size > maxBytes) return;
+      size += chunk.length;
+      if (size > maxBytes) resolve('too large');
+      else chunks.push(chunk);
+    });
+    incoming.on('end', () => resolve(Buffer.concat(chunks)));
+    incoming.on('error', reject);
+  });
+}
