@@ -1,3 +1,4 @@
+import { normaliseText } from '../text/normalise-text.js';
 import { type CompiledCrisisRule, type CrisisRules, SENTENCE_ENDS } from './crisis-compile-rules.js';
 
 export type { CrisisResource, CrisisRules } from './crisis-compile-rules.js';
@@ -119,13 +120,16 @@ function nearestPerson(text: string, index: number, rules: CrisisRules): Person 
   return person;
 }
 
-/** Full-width to ASCII, lower case, 繁体 to 简体 for the characters listed, spaces as commas. */
+/**
+ * The shared normalisation (invisible characters, full-width forms, 繁体, repeated punctuation), then
+ * any extra 繁简 pairs the patterns file lists, and spaces as commas (a space separates clauses).
+ */
 export function normalizeCrisisText(message: string, rules: CrisisRules): string {
-  const folded = message.normalize('NFKC').toLowerCase();
+  const normalised = normaliseText(message);
   const simplified =
     rules.traditional === undefined
-      ? folded
-      : folded.replace(rules.traditional, (character) => rules.simplified.get(character) ?? character);
+      ? normalised
+      : normalised.replace(rules.traditional, (character) => rules.simplified.get(character) ?? character);
   return simplified.replace(/\s+/gu, ',');
 }
 
