@@ -104,7 +104,7 @@ export async function handleChat(
   });
 
   // The message alone first: it needs nothing stored, so no storage failure can delay the hotlines.
-  const alone = screenCrisisRisk({ message: request.message, recentUserMessages: [] }, safety.crisis.rules);
+  const alone = screenCrisisRisk({ message: request.message, recentUserMessages: [] }, safety.crisis);
   if (alone.level === 'high') {
     flag(alone.level, alone.categories);
     return answerCrisis(request, crisisContext(undefined));
@@ -118,7 +118,7 @@ export async function handleChat(
         .filter((message) => message.role === 'user')
         .map((message) => message.content),
     },
-    safety.crisis.rules,
+    safety.crisis,
   );
   if (crisis.level !== 'none') flag(crisis.level, crisis.categories);
   if (crisis.level === 'high') return answerCrisis(request, crisisContext(existing));

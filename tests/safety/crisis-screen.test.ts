@@ -9,8 +9,9 @@ import { type CrisisScreen, screenCrisisRisk } from '../../shared/safety/screen-
 
 const { rules } = loadCrisisAssets(fileURLToPath(new URL('../../prompt', import.meta.url)));
 
+/** The rules layer alone: the classifier's part is tested in crisis-classifier.test.ts. */
 function screen(message: string, recentUserMessages: readonly string[] = []): CrisisScreen {
-  return screenCrisisRisk({ message, recentUserMessages }, rules);
+  return screenCrisisRisk({ message, recentUserMessages }, { rules, classifier: null });
 }
 
 describe('screenCrisisRisk: the message alone', () => {
