@@ -175,7 +175,7 @@ describe('screenCrisisRisk: earlier user messages of the session', () => {
 
 /**
  * The measured figures (about 0.25 ms for 2000 characters on a quiet machine) are in
- * docs/crisis-screening.md. CI shares its machine, so these bounds are loose: they catch a pattern edit
+ * docs/safety.md. CI shares its machine, so these bounds are loose: they catch a pattern edit
  * that makes screening an order of magnitude slower (runaway backtracking), not a few per cent.
  */
 describe('screenCrisisRisk: speed', () => {
