@@ -17,6 +17,7 @@ import type { ChatModel } from '../shared/model/chat-model.js';
 import { createFunctionHandler } from '../shared/runtime/create-function-handler.js';
 import { createSessionStore } from '../shared/storage/create-session-store.js';
 import { startTestServices, TEST_COLLECTION, TEST_USAGE_COLLECTION } from '../tests/support/test-services.js';
+import { measureCrisisClassifier, reportCrisisClassifier } from './bench-crisis.js';
 import { measureEmotionClassifier } from './bench-emotion.js';
 import { loadRunMessages, measureLoadRun } from './bench-load-run.js';
 import { buildFunctions, FUNCTION_NAMES } from './build.js';
@@ -265,6 +266,7 @@ const loadRun = {
   local_disk: await measureLoadRun('local', services),
 };
 const emotionClassifier = await measureEmotionClassifier(loadRunMessages().messages, quick ? 5 : 20);
+const crisisClassifier = await measureCrisisClassifier(loadRunMessages().messages, quick ? 5 : 20);
 const baselines = {
   bare_atomic_write_disk: measureBareAtomicWrite(tmpdir()),
   ...(ramDisk === undefined ? {} : { bare_atomic_write_ram_disk: measureBareAtomicWrite(ramDisk) }),
@@ -280,6 +282,7 @@ const results = {
   warm,
   load_run: loadRun,
   emotion_classifier: emotionClassifier,
+  crisis_classifier: crisisClassifier,
   baselines,
 };
 await mkdir('.bench', { recursive: true });
@@ -336,3 +339,4 @@ console.info(
 );
 if (!emotionClassifier.added_within_limit || !emotionClassifier.per_message_within_limit)
   process.exitCode = 1;
+reportCrisisClassifier(crisisClassifier);

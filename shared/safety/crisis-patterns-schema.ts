@@ -8,7 +8,7 @@ export const SUBJECTS = ['self', 'any', 'third_party_only'] as const;
 export const RULE_LEVELS = ['medium', 'high'] as const;
 
 /**
- * The shape of `prompt/crisis-patterns.json`. Counsellors edit that file; docs/crisis-screening.md says
+ * The shape of `prompt/crisis-patterns.json`. Counsellors edit that file; docs/safety.md says
  * what each part does. Patterns are JavaScript regular expressions over the normalized text, with
  * `{term}` for a word list from `terms` and `{gap:N}` / `{any:N}` for up to N characters.
  */

@@ -1,14 +1,23 @@
 import { promptFileError, readPromptFile, readPromptJson } from '../prompt/read-prompt-file.js';
+import type { CrisisModel } from './crisis-model.js';
+import { CRISIS_MODEL_FILE, lazyCrisisModel } from './load-crisis-model.js';
 import { type CrisisResource, type CrisisRules, compileCrisisRules } from './screen-crisis-risk.js';
 
 export const CRISIS_PATTERNS_FILE = 'crisis-patterns.json';
 export const CRISIS_RESPONSE_FILE = 'crisis-response.txt';
 export const CRISIS_GUIDANCE_FILE = 'crisis-guidance.txt';
 /** Every crisis file the deployed function reads: the build must copy these beside the bundle. */
-export const CRISIS_ASSET_FILES = [CRISIS_PATTERNS_FILE, CRISIS_RESPONSE_FILE, CRISIS_GUIDANCE_FILE] as const;
+export const CRISIS_ASSET_FILES = [
+  CRISIS_PATTERNS_FILE,
+  CRISIS_RESPONSE_FILE,
+  CRISIS_GUIDANCE_FILE,
+  CRISIS_MODEL_FILE,
+] as const;
 
 export interface CrisisAssets {
   rules: CrisisRules;
+  /** The learned classifier; its weights are read on first use. */
+  classifier: CrisisModel;
   /** The hotlines, attached by code to every medium or high turn. */
   resources: CrisisResource[];
   /** The fixed, human-written high-risk reply; the model never writes it. */
@@ -22,13 +31,7 @@ export interface CrisisAssets {
  * configuration error naming the file and entry, so a counsellor's edit cannot silently disable screening.
  */
 export function loadCrisisAssets(promptDir: string): CrisisAssets {
-  const rawPatterns = readPromptJson(promptDir, CRISIS_PATTERNS_FILE);
-  let rules: CrisisRules;
-  try {
-    rules = compileCrisisRules(rawPatterns);
-  } catch (error) {
-    throw promptFileError(CRISIS_PATTERNS_FILE, error instanceof Error ? error.message : 'is invalid', error);
-  }
+  const rules = loadCrisisRules(promptDir);
   const responseTemplate = readPromptFile(promptDir, CRISIS_RESPONSE_FILE).trim();
   const guidance = readPromptFile(promptDir, CRISIS_GUIDANCE_FILE).trim();
   if (responseTemplate === '') throw promptFileError(CRISIS_RESPONSE_FILE, 'is empty', undefined);
@@ -42,10 +45,21 @@ export function loadCrisisAssets(promptDir: string): CrisisAssets {
   }
   return {
     rules,
+    classifier: lazyCrisisModel(promptDir),
     resources: rules.resources.map((resource) => ({ ...resource })),
     responseTemplate,
     guidance,
   };
+}
+
+/** The rules alone: what the classifier's build and the evaluation read besides the data. */
+export function loadCrisisRules(promptDir: string): CrisisRules {
+  const rawPatterns = readPromptJson(promptDir, CRISIS_PATTERNS_FILE);
+  try {
+    return compileCrisisRules(rawPatterns);
+  } catch (error) {
+    throw promptFileError(CRISIS_PATTERNS_FILE, error instanceof Error ? error.message : 'is invalid', error);
+  }
 }
 
 function digitsOnly(text: string): string {

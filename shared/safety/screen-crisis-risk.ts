@@ -1,4 +1,6 @@
+import { normaliseText } from '../text/normalise-text.js';
 import { type CompiledCrisisRule, type CrisisRules, SENTENCE_ENDS } from './crisis-compile-rules.js';
+import type { CrisisModel } from './crisis-model.js';
 
 export type { CrisisResource, CrisisRules } from './crisis-compile-rules.js';
 export { compileCrisisRules } from './crisis-compile-rules.js';
@@ -10,8 +12,19 @@ export interface CrisisScreen {
   categories: string[];
 }
 
-const LEVEL_RANK: Record<CrisisLevel, number> = { none: 0, medium: 1, high: 2 };
+/**
+ * The layers of the screen: the rules, and the learned classifier (null only to measure the rules
+ * alone). CrisisAssets is one.
+ */
+export interface CrisisScreeners {
+  rules: CrisisRules;
+  classifier: CrisisModel | null;
+}
+
+export const LEVEL_RANK: Record<CrisisLevel, number> = { none: 0, medium: 1, high: 2 };
 const THIRD_PARTY = 'third_party';
+/** The category added when the classifier raised the level above the rules'. */
+export const CLASSIFIER = 'classifier';
 const CONTEXT = 'context';
 const SENTENCE_END = new RegExp(`[${SENTENCE_ENDS}]`, 'u');
 /** How far back the subject of a match is looked for: far enough for "我闺蜜昨晚哭着跟我说她…". */
@@ -26,16 +39,17 @@ const MATCHES_JUDGED_PER_RULE = 20;
  */
 export function screenCrisisRisk(
   input: { message: string; recentUserMessages: readonly string[] },
-  rules: CrisisRules,
+  screeners: CrisisScreeners,
 ): CrisisScreen {
-  const current = screenOneMessage(input.message, rules);
+  const { rules } = screeners;
+  const current = screenOneMessage(input.message, screeners);
   const window = rules.contextWindow === 0 ? [] : input.recentUserMessages.slice(-rules.contextWindow);
   // Earlier messages are screened only when they could change the answer: most turns cost one screen.
   const contextCanMatter =
     current.level === 'medium' || (current.level === 'none' && rules.contextCues.test(current.text));
   if (!contextCanMatter || window.length === 0) return result(current);
   const recentSelfRisk = window
-    .map((message) => screenOneMessage(message, rules))
+    .map((message) => screenOneMessage(message, screeners))
     .filter((screen) => screen.level !== 'none' && screen.categories.some((code) => code !== THIRD_PARTY));
   if (recentSelfRisk.length === 0) return result(current);
   const currentAboutSelf = current.categories.some((code) => code !== THIRD_PARTY);
@@ -61,8 +75,27 @@ function result(screen: MessageScreen): CrisisScreen {
   return { level: screen.level, categories: screen.categories };
 }
 
-function screenOneMessage(message: string, rules: CrisisRules): MessageScreen {
-  const text = neutralize(normalizeCrisisText(message, rules), rules);
+/** The text the rules and the classifier read: normalised, with hyperbole, denials and lyrics removed. */
+export function prepareCrisisText(message: string, rules: CrisisRules): string {
+  return neutralize(normalizeCrisisText(message, rules), rules);
+}
+
+/**
+ * The rules, then the classifier unless the rules already say high; the higher level wins, so neither
+ * layer can lower the other's.
+ */
+function screenOneMessage(message: string, { rules, classifier }: CrisisScreeners): MessageScreen {
+  const text = prepareCrisisText(message, rules);
+  const byRules = screenWithRules(text, rules);
+  if (classifier === null || byRules.level === 'high' || isReportAboutOthers(text, rules)) {
+    return { ...byRules, text };
+  }
+  const byClassifier = classifier.level(classifier.probability(text));
+  if (LEVEL_RANK[byClassifier] <= LEVEL_RANK[byRules.level]) return { ...byRules, text };
+  return { level: byClassifier, categories: [...byRules.categories, CLASSIFIER].sort(), text };
+}
+
+function screenWithRules(text: string, rules: CrisisRules): CrisisScreen {
   const reported = rules.reportMarkers.test(text);
   let level: CrisisLevel = 'none';
   const categories = new Set<string>();
@@ -82,7 +115,20 @@ function screenOneMessage(message: string, rules: CrisisRules): MessageScreen {
       if (category !== THIRD_PARTY || rule.subject === 'third_party_only') break;
     }
   }
-  return { level, categories: [...categories].sort(), text };
+  return { level, categories: [...categories].sort() };
+}
+
+/**
+ * News, fiction or a stranger's story with no word for the speaker ("新闻说一名男子跳楼了"): the rules
+ * already judge whose risk it is, and the classifier, which reads words and not subjects, is not asked.
+ */
+function isReportAboutOthers(text: string, rules: CrisisRules): boolean {
+  let aboutOthers = rules.reportMarkers.test(text);
+  for (const match of text.matchAll(rules.persons)) {
+    if (match.groups?.self !== undefined) return false;
+    if (match.groups?.strangers !== undefined) aboutOthers = true;
+  }
+  return aboutOthers;
 }
 
 type Person = 'self' | 'close' | 'others' | 'strangers' | 'none';
@@ -119,13 +165,16 @@ function nearestPerson(text: string, index: number, rules: CrisisRules): Person 
   return person;
 }
 
-/** Full-width to ASCII, lower case, 繁体 to 简体 for the characters listed, spaces as commas. */
+/**
+ * The shared normalisation (invisible characters, full-width forms, 繁体, repeated punctuation), then
+ * any extra 繁简 pairs the patterns file lists, and spaces as commas (a space separates clauses).
+ */
 export function normalizeCrisisText(message: string, rules: CrisisRules): string {
-  const folded = message.normalize('NFKC').toLowerCase();
+  const normalised = normaliseText(message);
   const simplified =
     rules.traditional === undefined
-      ? folded
-      : folded.replace(rules.traditional, (character) => rules.simplified.get(character) ?? character);
+      ? normalised
+      : normalised.replace(rules.traditional, (character) => rules.simplified.get(character) ?? character);
   return simplified.replace(/\s+/gu, ',');
 }
 

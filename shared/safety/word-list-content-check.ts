@@ -5,6 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { promptFileError, readPromptJson } from '../prompt/read-prompt-file.js';
+import { normaliseText } from '../text/normalise-text.js';
 import type { ContentCheck, ContentCheckResult, ContentVerdict } from './content-check.js';
 
 export const BLOCKED_WORDS_FILE = 'blocked-words.json';
@@ -40,9 +41,9 @@ interface NormalisedText {
 const SEPARATORS = /[\p{P}\p{S}\p{Z}\p{C}\s]+/gu;
 const LATIN_WORD = /^[a-z0-9]+$/;
 
-/** Full-width to half-width and other compatibility forms (NFKC), then lower case. */
+/** The shared normalisation (normalise-text.ts: invisible characters, full-width, 繁体), then separators. */
 export function normaliseForMatching(text: string): NormalisedText {
-  const folded = text.normalize('NFKC').toLowerCase();
+  const folded = normaliseText(text);
   return { joined: folded.replace(SEPARATORS, ''), spaced: folded.replace(SEPARATORS, ' ') };
 }
 

@@ -72,6 +72,7 @@ describe('the built bundles', () => {
         'config.json',
         'prompt/blocked-words.json',
         'prompt/crisis-guidance.txt',
+        'prompt/crisis-model.json',
         'prompt/crisis-patterns.json',
         'prompt/crisis-response.txt',
         'vendor/cloudbase-node-sdk.js',

@@ -1,6 +1,7 @@
 /**
- * `npm run eval:crisis` as a developer runs it: a child process on small files written here, printing
- * recall and false-positive rate, with message text only when asked for with --show.
+ * `npm run eval:crisis` as a developer runs it: a child process on small files written here (and the
+ * classifier fixture for cross-validation), printing each layer's recall and false-positive rate per
+ * channel or kind, with message text only when asked for with --show.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,9 +20,14 @@ function writeLines(name: string, records: unknown[]): string {
   return file;
 }
 
-async function evalCrisis(...args: string[]): Promise<{ stdout: string; exitCode: number }> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/eval-crisis.ts', ...args]);
-  return { stdout, exitCode: 0 };
+async function evalCrisis(...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, [
+    '--import',
+    'tsx',
+    'scripts/crisis/eval-crisis.ts',
+    ...args,
+  ]);
+  return stdout;
 }
 
 const labelled = writeLines('tiny.jsonl', [
@@ -33,19 +39,35 @@ const labelled = writeLines('tiny.jsonl', [
 ]);
 
 describe('npm run eval:crisis', () => {
-  it('prints recall, false-positive rate and per-kind figures without any message text', async () => {
-    const { stdout, exitCode } = await evalCrisis(labelled);
-    expect(exitCode).toBe(0);
-    expect(stdout).toMatch(/all lines\s+n=5\s+recall=0\.667 \(2\/3\)\s+FPR=0\.000 \(0\/2\)/);
-    expect(stdout).toMatch(/odd line numbers/);
-    expect(stdout).toMatch(/indirect\s+risk\s+2\s+1\s+0\.500/);
+  it('prints every layer, and per kind, without any message text', async () => {
+    const stdout = await evalCrisis(labelled);
+    for (const layer of ['keywords', 'rules', 'classifier', 'combined', 'combined_obfuscated']) {
+      expect(stdout).toMatch(
+        new RegExp(`\\n  ${layer}\\s+\\d\\.\\d{3} \\(\\d/3\\)\\s+\\d\\.\\d{3} \\(\\d/2\\)`),
+      );
+    }
+    expect(stdout).toMatch(/rules\s+0\.667 \(2\/3\)\s+0\.000 \(0\/2\)/);
+    expect(stdout).toMatch(/combined_obfuscated\s+0\.667 \(2\/3\)\s+0\.000 \(0\/2\)/);
+    expect(stdout).toMatch(/per kind/);
+    expect(stdout).toMatch(/\n {4}hyperbole\s+n=1/);
     expect(stdout).not.toContain('认不出来');
-    expect(stdout).not.toContain('line 3');
   });
 
   it('lists the missed lines with their text only with --show', async () => {
-    const { stdout } = await evalCrisis(labelled, '--show');
-    expect(stdout).toMatch(/missed positives \(1\):\n\s+line 3 \[indirect\] none: 这句话谁也认不出来是求助/);
+    const stdout = await evalCrisis(labelled, '--show');
+    expect(stdout).toMatch(
+      /missed positives \(combined\) \(1\):\n\s+line 3 \[indirect\] none: 这句话谁也认不出来是求助/,
+    );
+  });
+
+  it('cross-validates on PsySUICIDE-style rows, per layer and per channel', async () => {
+    const stdout = await evalCrisis('--cv', 'tests/fixtures/crisis/classifier-training.jsonl');
+    expect(stdout).toMatch(/cross-validated, 5 stratified folds, 36 rows \(1 with risk null left out\)/);
+    expect(stdout).toMatch(/\n {2}combined\s+\d\.\d{3} \(\d+\/16\)\s+\d\.\d{3} \(\d+\/20\)/);
+    expect(stdout).toMatch(/\n {4}client_machine\s+n=18/);
+    expect(stdout).toMatch(/\n {4}social_media\s+n=18/);
+    expect(stdout).toMatch(/thresholds medium\/high chosen inside each fold's training rows: (\S+, ){4}\S+/);
+    expect(stdout).not.toContain('安眠药');
   });
 
   it('reads urgency-level files and dialogue files too', async () => {
@@ -63,9 +85,9 @@ describe('npm run eval:crisis', () => {
         ],
       },
     ]);
-    const { stdout } = await evalCrisis(urgency, dialogues);
-    expect(stdout).toMatch(/4–6\s+1\s+1 \(1\.000\)/);
-    expect(stdout).toMatch(/each turn alone\s+user turns=2\s+flagged=1/);
-    expect(stdout).toMatch(/with earlier user turns\s+user turns=2\s+flagged=2/);
+    const stdout = await evalCrisis(urgency, dialogues);
+    expect(stdout).toMatch(/\n {4}4–6\s+1\s+\d\.\d{3}\s+1\.000/);
+    expect(stdout).toMatch(/\n {4}≥1\s+1\s/);
+    expect(stdout).toMatch(/user turns=2\s+flagged alone=1 \(0\.500\)\s+with earlier user turns=2/);
   });
 });

@@ -9,8 +9,9 @@ import { type CrisisScreen, screenCrisisRisk } from '../../shared/safety/screen-
 
 const { rules } = loadCrisisAssets(fileURLToPath(new URL('../../prompt', import.meta.url)));
 
+/** The rules layer alone: the classifier's part is tested in crisis-classifier.test.ts. */
 function screen(message: string, recentUserMessages: readonly string[] = []): CrisisScreen {
-  return screenCrisisRisk({ message, recentUserMessages }, rules);
+  return screenCrisisRisk({ message, recentUserMessages }, { rules, classifier: null });
 }
 
 describe('screenCrisisRisk: the message alone', () => {
@@ -174,7 +175,7 @@ describe('screenCrisisRisk: earlier user messages of the session', () => {
 
 /**
  * The measured figures (about 0.25 ms for 2000 characters on a quiet machine) are in
- * docs/crisis-screening.md. CI shares its machine, so these bounds are loose: they catch a pattern edit
+ * docs/safety.md. CI shares its machine, so these bounds are loose: they catch a pattern edit
  * that makes screening an order of magnitude slower (runaway backtracking), not a few per cent.
  */
 describe('screenCrisisRisk: speed', () => {

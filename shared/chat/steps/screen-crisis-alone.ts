@@ -9,7 +9,7 @@ import type { TurnContext } from '../turn-context.js';
 export async function screenCrisisAlone(turn: TurnContext): Promise<void> {
   const screen = screenCrisisRisk(
     { message: turn.request.message, recentUserMessages: [] },
-    turn.settings.safety.crisis.rules,
+    turn.settings.safety.crisis,
   );
   if (screen.level !== 'high') return;
   turn.crisis = screen;

@@ -14,7 +14,7 @@ export async function screenCrisisInContext(turn: TurnContext): Promise<void> {
       : turn.request.history.filter((item) => item.role === 'user').map((item) => item.content);
   const screen = screenCrisisRisk(
     { message: turn.request.message, recentUserMessages },
-    turn.settings.safety.crisis.rules,
+    turn.settings.safety.crisis,
   );
   // A new session's seed is screened on the turn that stores it: words of risk in it bring care (the
   // guidance and the hotlines) even to a calm message, which the context rule alone would leave unflagged.
@@ -34,7 +34,6 @@ export async function screenCrisisInContext(turn: TurnContext): Promise<void> {
 function seedShowsRisk(turn: TurnContext, seeded: readonly string[]): boolean {
   return seeded.some(
     (message) =>
-      screenCrisisRisk({ message, recentUserMessages: [] }, turn.settings.safety.crisis.rules).level !==
-      'none',
+      screenCrisisRisk({ message, recentUserMessages: [] }, turn.settings.safety.crisis).level !== 'none',
   );
 }

@@ -3,7 +3,11 @@
  * SOS-1K lines {"text", "level": 0–10} (risk urgency, no "no risk" class) and dialogue lines
  * {"id", "turns": [{"role", "content"}]} (no labels). Only what is needed to count; nothing is stored.
  */
-import { type CrisisLevel, type CrisisRules, screenCrisisRisk } from './screen-crisis-risk.js';
+import {
+  type CrisisLevel,
+  type CrisisScreeners,
+  screenCrisisRisk,
+} from '../../shared/safety/screen-crisis-risk.js';
 
 export interface LabelledLine {
   lineNumber: number;
@@ -59,7 +63,12 @@ export function parseEvaluationFile(content: string): EvaluationFile {
         lineNumber,
         text: value.text,
         risk: value.risk,
-        kind: typeof value.kind === 'string' ? value.kind : undefined,
+        kind:
+          typeof value.kind === 'string'
+            ? value.kind
+            : typeof value.channel === 'string'
+              ? value.channel
+              : undefined,
         round: typeof value.round === 'number' ? value.round : 1,
       };
     }),
@@ -122,9 +131,10 @@ export function precision(counts: Tally): number {
 }
 
 /** Each user turn screened alone, and with the user turns before it in the dialogue as context. */
-export function screenDialogue(userTurns: readonly string[], rules: CrisisRules) {
+export function screenDialogue(userTurns: readonly string[], screeners: CrisisScreeners) {
   return userTurns.map((message, index) => ({
-    alone: screenCrisisRisk({ message, recentUserMessages: [] }, rules).level,
-    withContext: screenCrisisRisk({ message, recentUserMessages: userTurns.slice(0, index) }, rules).level,
+    alone: screenCrisisRisk({ message, recentUserMessages: [] }, screeners).level,
+    withContext: screenCrisisRisk({ message, recentUserMessages: userTurns.slice(0, index) }, screeners)
+      .level,
   })) satisfies { alone: CrisisLevel; withContext: CrisisLevel }[];
 }
