@@ -14,7 +14,11 @@ import { MemorySessionStore } from './memory-session-store.js';
 
 const promptDir = path.resolve('prompt');
 const prompt = loadPromptAssets(promptDir);
-const crisis = loadCrisisAssets(promptDir);
+// The rules alone: these tests pin the pipeline's branches, not the shipped classifier's weights.
+const crisis = {
+  ...loadCrisisAssets(promptDir),
+  classifier: { probability: () => 0, level: () => 'none' as const },
+};
 const wordList = loadWordListContentCheck(promptDir);
 
 /** One scripted model answer: a reply (optionally after some virtual time), a failure, or silence. */
