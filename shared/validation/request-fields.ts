@@ -21,6 +21,7 @@ const fieldNames: Record<string, string> = {
   timestamp: '时间 (timestamp)',
   history: '历史记录 (history)',
   before: '分页位置 (before)',
+  cursor: '分页位置 (cursor)',
   limit: '条数 (limit)',
 };
 
