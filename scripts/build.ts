@@ -4,13 +4,14 @@
  */
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { build, type Plugin } from 'esbuild';
-import { EMOTION_ASSETS_DIR, EMOTION_MODEL_FILE } from '../shared/emotion/load-emotion-model.js';
+import { type BuildOptions, build, type Plugin } from 'esbuild';
+import { EMOTION_MODEL_FILE } from '../shared/emotion/load-emotion-model.js';
 import { LABELS_FILE, PROMPT_FILE } from '../shared/prompt/load-prompt-assets.js';
 import { CRISIS_ASSET_FILES } from '../shared/safety/load-crisis-assets.js';
 import { BLOCKED_WORDS_FILE } from '../shared/safety/word-list-content-check.js';
 
 export const FUNCTION_NAMES = ['chat', 'history'] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /**
  * The two big SDKs go in files of their own beside the bundle, required only when first used: parsing
@@ -83,19 +84,36 @@ const sharedOptions = {
 } as const;
 export const DEFAULT_OUTPUT_ROOT = 'dist/functions';
 
+/**
+ * How one function's own bundle is built (its vendor files are built apart). Exported so the layout test
+ * (tests/build/shared-files-ship.test.ts) bundles exactly what ships.
+ */
+export function functionBundleOptions(name: FunctionName, outfile: string) {
+  return {
+    ...sharedOptions,
+    entryPoints: [path.resolve('functions', name, 'index.ts')],
+    outfile,
+    plugins: [vendorAsSeparateFiles],
+    // `import()` of a vendor file becomes a plain lazy require(), resolved beside the bundle.
+    supported: { 'dynamic-import': false },
+  } satisfies BuildOptions;
+}
+
+/**
+ * The files each function reads from prompt/ beside its bundle: the chat function also the crisis and
+ * word-list files and the emotion classifier's weights (read on its first use); history only the labels.
+ */
+export const PROMPT_FILES: Record<FunctionName, readonly string[]> = {
+  chat: [PROMPT_FILE, LABELS_FILE, ...CRISIS_ASSET_FILES, BLOCKED_WORDS_FILE, EMOTION_MODEL_FILE],
+  history: [PROMPT_FILE, LABELS_FILE],
+};
+
 export async function buildFunctions(outputRootOption = DEFAULT_OUTPUT_ROOT): Promise<void> {
   const outputRoot = path.resolve(outputRootOption);
   await rm(outputRoot, { recursive: true, force: true });
   for (const name of FUNCTION_NAMES) {
     const outputDir = path.join(outputRoot, name);
-    await build({
-      ...sharedOptions,
-      entryPoints: [path.resolve('functions', name, 'index.ts')],
-      outfile: path.join(outputDir, 'index.js'),
-      plugins: [vendorAsSeparateFiles],
-      // `import()` of a vendor file becomes a plain lazy require(), resolved beside the bundle.
-      supported: { 'dynamic-import': false },
-    });
+    await build(functionBundleOptions(name, path.join(outputDir, 'index.js')));
     const vendors =
       name === 'chat'
         ? Object.entries(VENDOR_PACKAGES)
@@ -112,25 +130,13 @@ export async function buildFunctions(outputRootOption = DEFAULT_OUTPUT_ROOT): Pr
       });
     }
     await mkdir(path.join(outputDir, 'prompt'), { recursive: true });
-    // The chat function also reads the crisis and word-list files; history needs only the labels.
-    const promptFiles =
-      name === 'chat'
-        ? [PROMPT_FILE, LABELS_FILE, ...CRISIS_ASSET_FILES, BLOCKED_WORDS_FILE]
-        : [PROMPT_FILE, LABELS_FILE];
-    for (const file of promptFiles) {
+    for (const file of PROMPT_FILES[name]) {
       await copyFile(path.resolve('prompt', file), path.join(outputDir, 'prompt', file));
     }
     if (name === 'chat') {
       // WeChat's cloud calls (security.msgSecCheck) must be declared in the function's config.json.
       const permissions = { permissions: { openapi: ['security.msgSecCheck'] } };
       await writeFile(path.join(outputDir, 'config.json'), `${JSON.stringify(permissions, null, 2)}\n`);
-    }
-    // The emotion classifier reads its weights from beside the bundle on first use (load-emotion-model.ts).
-    if (name === 'chat') {
-      await copyFile(
-        path.resolve(EMOTION_ASSETS_DIR, EMOTION_MODEL_FILE),
-        path.join(outputDir, EMOTION_MODEL_FILE),
-      );
     }
     // The project is "type": "module"; this marks the bundle as CommonJS wherever it is run from.
     const manifest = { name: `zhiji-${name}`, private: true, main: 'index.js', type: 'commonjs' };

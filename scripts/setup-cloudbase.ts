@@ -4,7 +4,7 @@
  */
 import { openCloudbaseDatabase } from '../shared/cloudbase/cloudbase-sdk.js';
 import { loadConfig } from '../shared/config/load-config.js';
-import { ensureCollections, requiredCollections } from '../shared/storage/ensure-collections.js';
+import { ensureCollections, requiredCollections } from './ensure-collections.js';
 import { loadDotenv } from './load-dotenv.js';
 
 loadDotenv();

@@ -1,7 +1,8 @@
 import * as z from 'zod/mini';
 import type { Config } from '../config/load-config.js';
 import { AppError, type ErrorCode } from '../errors/app-error.js';
-import { characterCount, idField, timestampField, toInputError } from '../validation/request-fields.js';
+import { idField, timestampField, toInputError } from '../validation/request-fields.js';
+import { exceedsCharacters, hasVisibleText } from '../validation/visible-text.js';
 
 export interface ChatRequest {
   userId: string | undefined;
@@ -48,12 +49,12 @@ export function parseChatRequest(body: unknown, limits: Config['limits']): ChatR
   if (!parsed.success) throw toInputError(parsed.error, body, codeForField);
   const { data } = parsed;
 
-  if (data.message.trim() === '') {
+  if (!hasVisibleText(data.message)) {
     throw new AppError('MESSAGE_EMPTY', '消息不能为空，想说点什么都可以。(Message is empty)', {
       field: 'message',
     });
   }
-  if (characterCount(data.message) > limits.maxMessageChars) {
+  if (exceedsCharacters(data.message, limits.maxMessageChars)) {
     throw new AppError(
       'MESSAGE_TOO_LONG',
       `消息太长了，请控制在 ${limits.maxMessageChars} 字以内，可以分几次慢慢说。(Message too long)`,
@@ -69,7 +70,7 @@ export function parseChatRequest(body: unknown, limits: Config['limits']): ChatR
     );
   }
   history.forEach((item, index) => {
-    if (item.content.trim() === '' || characterCount(item.content) > limits.maxHistoryItemChars) {
+    if (!hasVisibleText(item.content) || exceedsCharacters(item.content, limits.maxHistoryItemChars)) {
       throw new AppError(
         'INVALID_INPUT',
         `历史记录第 ${index + 1} 条的内容为空或太长。(Invalid history item)`,

@@ -2,7 +2,7 @@
  * The local emotion classifier: one of seven basic emotions for a Chinese text, with a probability per
  * emotion. Pure TypeScript and offline; the weights (team lexicon + character n-grams learnt from CPED)
  * are read from a JSON file on the first call only, so a function that never classifies pays nothing.
- * How the weights are made and how well they do: docs/emotion-classifier.md.
+ * How the weights are made and how well they do: docs/emotion.md.
  */
 import type { BasicEmotionResult } from './basic-emotions.js';
 import { classifyWithEmotionModel, type EmotionModel } from './emotion-model.js';

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { basicEmotions } from './basic-emotions.js';
 
 /**
- * The shape of the shipped weights file (shared/emotion/assets/basic-emotion-model.json), written by
+ * The shape of the shipped weights file (prompt/basic-emotion-model.json), written by
  * `npm run build:emotion-model` and read once, lazily, by the classifier. Every score vector holds one
  * number per basic emotion in `basicEmotions` order.
  */

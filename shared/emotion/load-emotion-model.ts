@@ -4,17 +4,18 @@ import { compileEmotionModel, type EmotionModel } from './emotion-model.js';
 import { emotionModelFileSchema } from './emotion-model-file.js';
 
 export const EMOTION_MODEL_FILE = 'basic-emotion-model.json';
-/** The committed weights and the team lexicon they are built from, relative to the project root. */
-export const EMOTION_ASSETS_DIR = path.join('shared', 'emotion', 'assets');
+/** Where the committed weights are, relative to the project root: with the other runtime assets. */
+export const EMOTION_ASSETS_DIR = 'prompt';
 
 /**
- * Where the weights are, the way resolvePromptDir finds the prompt: the given path; beside the bundle,
- * where `npm run build` copies the file (so a deployed function reads the weights it was deployed with);
- * else the committed file in the project, for `npm start`, the scripts and the tests.
+ * Where the weights are, the way resolvePromptDir finds the prompt: the given path; in prompt/ beside the
+ * bundle, where `npm run build` copies the file (so a deployed function reads the weights it was deployed
+ * with); else the committed file in the project, for `npm start`, the scripts and the tests.
  */
 export function resolveEmotionModelPath(configured?: string): string {
   if (configured !== undefined) return configured;
-  const besideBundle = typeof __dirname === 'string' ? path.join(__dirname, EMOTION_MODEL_FILE) : undefined;
+  const besideBundle =
+    typeof __dirname === 'string' ? path.join(__dirname, 'prompt', EMOTION_MODEL_FILE) : undefined;
   if (besideBundle !== undefined && existsSync(besideBundle)) return besideBundle;
   return path.resolve(EMOTION_ASSETS_DIR, EMOTION_MODEL_FILE);
 }

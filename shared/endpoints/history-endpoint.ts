@@ -1,8 +1,9 @@
+import { handleHistory } from '../history/handle-history.js';
 import {
-  type HistoryActionRequest,
+  type HistoryRequest,
   httpMethodForHistory,
-  parseHistoryAction,
-} from '../history/history-actions.js';
+  parseHistoryRequest,
+} from '../history/parse-history-request.js';
 import { runRetentionSweep } from '../history/run-retention-sweep.js';
 import { createUsageStore } from '../limits/create-usage-store.js';
 import type { UsageStore } from '../limits/usage-store.js';
@@ -23,7 +24,7 @@ function usageFor(dependencies: ServiceDependencies): UsageStore {
 /** The name of the timer trigger in cloudbaserc.json that runs the retention sweep. */
 export const RETENTION_TRIGGER_NAME = 'retention';
 
-export const historyEndpoint: Endpoint<HistoryActionRequest> = {
+export const historyEndpoint: Endpoint<HistoryRequest> = {
   name: 'history',
   // Reads by GET (the original contract); deletions only by POST to the same path.
   method: 'GET',
@@ -31,9 +32,8 @@ export const historyEndpoint: Endpoint<HistoryActionRequest> = {
   httpMethodFor: httpMethodForHistory,
   route: '/api/chat/history',
   usesModel: false,
-  parse: (raw) => parseHistoryAction(raw),
-  run: (request, dependencies) =>
-    request.run(request.userId, { ...dependencies, usage: usageFor(dependencies) }),
+  parse: (raw) => parseHistoryRequest(raw),
+  run: (request, dependencies) => handleHistory(request, { ...dependencies, usage: usageFor(dependencies) }),
   timer: {
     name: RETENTION_TRIGGER_NAME,
     run: (dependencies) =>

@@ -1,12 +1,12 @@
 import type { UsageStore } from '../limits/usage-store.js';
 import type { Logger } from '../logging/logger.js';
-import type { SessionDocument } from '../storage/session-document.js';
-import { EXPORT_MAX_SESSIONS, type SessionStore } from '../storage/session-store.js';
+import type { SessionStore } from '../storage/session-store.js';
 
 /**
- * The privacy actions of the `history` function (PIPL: access, portability, deletion). Each one is
- * scoped to the caller's own id, resolved by the runtime from the platform's context (never from the
- * body on the platform), and every store call takes that id: no request names another user's data.
+ * The privacy actions of the `history` function (PIPL: access, deletion; the export, for portability, is
+ * export-sessions.ts). Each one is scoped to the caller's own id, resolved by the runtime from the
+ * platform's context (never from the body on the platform), and every store call takes that id: no
+ * request names another user's data.
  */
 
 export interface PrivacyDependencies {
@@ -42,69 +42,6 @@ export async function handleListSessions(
       message_count: summary.message_count,
     })),
   };
-}
-
-export interface ExportReply {
-  user_id: string;
-  exported_at: string;
-  /** Whole session documents as stored (see docs/privacy.md for the fields), ordered by session_id. */
-  sessions: SessionDocument[];
-  /** True when more sessions follow; ask again with `cursor` = `next_cursor`. */
-  has_more: boolean;
-  next_cursor?: string;
-}
-
-/**
- * Serialised size one export reply stays under (unless its first session alone is bigger). A function's
- * synchronous result is capped at 6 MB (the CLI's runtime emulator enforces exactly that; the platform's
- * own cap is not documented), and an HTTP reply is encoded once more; 4 MB leaves room for both.
- */
-export const EXPORT_REPLY_MAX_BYTES = 4 * 1024 * 1024;
-/** Sessions read per store call; the reply's memory is its own size plus at most one such page. */
-export const EXPORT_PAGE_SESSIONS = 50;
-
-/**
- * Everything stored for the caller, as JSON. One reply holds whole sessions up to
- * `EXPORT_REPLY_MAX_BYTES` (and at most `EXPORT_MAX_SESSIONS`); a heavy user pages with `cursor`.
- */
-export async function handleExport(
-  request: { userId: string; cursor: string | undefined },
-  dependencies: PrivacyDependencies,
-): Promise<ExportReply> {
-  const exportedAt = dependencies.clock().toISOString();
-  const sessions: SessionDocument[] = [];
-  let bytes = 0;
-  let after = request.cursor;
-  let hasMore = false;
-  pages: for (;;) {
-    const page = await dependencies.store.exportSessions(request.userId, {
-      afterSessionId: after,
-      limit: EXPORT_PAGE_SESSIONS,
-    });
-    for (const document of page) {
-      const size = Buffer.byteLength(JSON.stringify(document), 'utf8');
-      const full = sessions.length >= EXPORT_MAX_SESSIONS || bytes + size > EXPORT_REPLY_MAX_BYTES;
-      if (sessions.length > 0 && full) {
-        hasMore = true;
-        break pages;
-      }
-      sessions.push(document);
-      bytes += size;
-    }
-    const last = page.at(-1);
-    if (page.length < EXPORT_PAGE_SESSIONS || last === undefined) break;
-    after = last.session_id;
-  }
-  const reply: ExportReply = {
-    user_id: request.userId,
-    exported_at: exportedAt,
-    sessions,
-    has_more: hasMore,
-  };
-  const last = sessions.at(-1);
-  if (hasMore && last !== undefined) reply.next_cursor = last.session_id;
-  dependencies.logger.info('privacy.exported', { sessions: sessions.length, bytes, has_more: hasMore });
-  return reply;
 }
 
 export interface DeleteSessionReply {

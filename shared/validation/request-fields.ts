@@ -7,13 +7,6 @@ export const idField = z.string().check(z.regex(idPattern));
 /** ISO 8601 date-time with a zone (Z or ±hh:mm), the format the mini-program sends. */
 export const timestampField = z.iso.datetime({ offset: true });
 
-/** Length in characters as a person counts them: an emoji is one, not two UTF-16 units. */
-export function characterCount(text: string): number {
-  let count = 0;
-  for (const _character of text) count += 1;
-  return count;
-}
-
 const fieldNames: Record<string, string> = {
   user_id: '用户 ID (user_id)',
   session_id: '会话 ID (session_id)',
@@ -21,6 +14,7 @@ const fieldNames: Record<string, string> = {
   timestamp: '时间 (timestamp)',
   history: '历史记录 (history)',
   before: '分页位置 (before)',
+  cursor: '分页位置 (cursor)',
   limit: '条数 (limit)',
 };
 

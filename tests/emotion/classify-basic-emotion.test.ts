@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EMOTION_LEXICON_FILE } from '../../scripts/emotion-model/parse-emotion-lexicon.js';
 import {
   basicEmotions,
   classifyBasicEmotion,
@@ -70,7 +71,7 @@ describe('classifyBasicEmotion with the shipped weights', () => {
 describe('the shipped weights file', () => {
   it('was built from the committed lexicon (rebuild after editing it: npm run build:emotion-model)', async () => {
     const weights = JSON.parse(await readFile(path.join(EMOTION_ASSETS_DIR, EMOTION_MODEL_FILE), 'utf8'));
-    const lexicon = await readFile(path.join(EMOTION_ASSETS_DIR, 'emotion-lexicon.txt'), 'utf8');
+    const lexicon = await readFile(path.join(EMOTION_ASSETS_DIR, EMOTION_LEXICON_FILE), 'utf8');
     expect(weights.training.lexiconSha256).toBe(createHash('sha256').update(lexicon).digest('hex'));
     expect(weights.attribution).toMatch(/CPED.*scutcyr\/CPED.*Apache-2\.0/);
   });

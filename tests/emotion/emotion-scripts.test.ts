@@ -32,7 +32,12 @@ interface ScriptRun {
 
 function runScript(script: string, args: string[], input = ''): Promise<ScriptRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join('scripts', script), ...args]);
+    const child = spawn(process.execPath, [
+      '--import',
+      'tsx',
+      path.join('scripts', 'emotion-model', script),
+      ...args,
+    ]);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -110,7 +115,14 @@ describe('npm run build:emotion-model', () => {
     const cped = path.join(FIXTURES, 'cped-like.jsonl');
     const outputs = [path.join(workDir, 'first.json'), path.join(workDir, 'second.json')];
     for (const out of outputs)
-      await run(process.execPath, ['--import', 'tsx', 'scripts/build-emotion-model.ts', cped, '--out', out]);
+      await run(process.execPath, [
+        '--import',
+        'tsx',
+        'scripts/emotion-model/rebuild-weights.ts',
+        cped,
+        '--out',
+        out,
+      ]);
     const [first, second] = await Promise.all(outputs.map((out) => readFile(out)));
     expect(first?.equals(second ?? Buffer.alloc(0))).toBe(true);
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { classifyByKeywordBaseline } from '../../shared/emotion/classify-by-keyword-baseline.js';
-import { evaluateEmotionLines } from '../../shared/emotion/evaluate-emotion-lines.js';
-import { mapDatasetLabel } from '../../shared/emotion/map-dataset-label.js';
-import { scorePredictions } from '../../shared/emotion/score-emotion-predictions.js';
-import { isHeldOutDialogue } from '../../shared/emotion/split-by-dialogue.js';
+import { classifyByKeywordBaseline } from '../../scripts/emotion-model/classify-by-keyword-baseline.js';
+import { evaluateEmotionLines } from '../../scripts/emotion-model/evaluate-emotion-lines.js';
+import { mapDatasetLabel } from '../../scripts/emotion-model/map-dataset-label.js';
+import { scorePredictions } from '../../scripts/emotion-model/score-emotion-predictions.js';
+import { isHeldOutDialogue } from '../../scripts/emotion-model/split-by-dialogue.js';
 
 describe('scorePredictions', () => {
   it('averages F1 over the gold labels only, and counts gold rows × predicted columns', () => {

@@ -3,7 +3,7 @@
  * neutralWordScale weighs neutral words below emotion words, and "!" strengthens emotions only.
  */
 import { describe, expect, it } from 'vitest';
-import { BUILD_OPTIONS } from '../../shared/emotion/build-emotion-model.js';
+import { BUILD_OPTIONS } from '../../scripts/emotion-model/build-emotion-model.js';
 import { type EmotionEvidence, lexiconLogits } from '../../shared/emotion/emotion-model.js';
 
 function evidence(lexicon: number[], exclamations = 0): EmotionEvidence {

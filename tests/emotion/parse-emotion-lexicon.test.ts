@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import {
+  EMOTION_LEXICON_FILE,
+  parseEmotionLexicon,
+} from '../../scripts/emotion-model/parse-emotion-lexicon.js';
 import { EMOTION_ASSETS_DIR } from '../../shared/emotion/load-emotion-model.js';
-import { parseEmotionLexicon } from '../../shared/emotion/parse-emotion-lexicon.js';
 
 describe('parseEmotionLexicon', () => {
   it('reads words into every section they are listed in, and the modifiers', () => {
@@ -36,7 +39,7 @@ describe('parseEmotionLexicon', () => {
 
   it('reads the shipped team lexicon', () => {
     const spec = parseEmotionLexicon(
-      readFileSync(path.join(EMOTION_ASSETS_DIR, 'emotion-lexicon.txt'), 'utf8'),
+      readFileSync(path.join(EMOTION_ASSETS_DIR, EMOTION_LEXICON_FILE), 'utf8'),
     );
     expect(Object.keys(spec.words).length).toBeGreaterThan(1000);
     expect(spec.words['[哈哈]']).toEqual({ happy: 2 });

@@ -142,3 +142,37 @@ describe('a trailing tag followed by punctuation', () => {
     expect(parsed.tag).toBe(reply.includes('caring') ? 'caring' : 'sad');
   });
 });
+
+describe('parseEmotionTag on replies with long runs of whitespace', () => {
+  // The trailing-tag regex used to be retried at every position of a whitespace run: 40,000 spaces took
+  // 2 s, so 200,000 would take about a minute and overrun the test timeout. Walking back from the end
+  // looks at each character a bounded number of times (the bench measures the speed, not this test).
+  const run = 200_000;
+  const spaces = ' '.repeat(run);
+  const mixed = ' \t\n\u3000\r\u00a0\u2003\f'.repeat(run / 8);
+
+  it.each([
+    ['only spaces', spaces, { tag: undefined, content: '' }],
+    ['only mixed whitespace', mixed, { tag: undefined, content: '' }],
+    ['spaces between two words', `好${spaces}的`, { tag: undefined, content: `好${spaces}的` }],
+    ['a tag, then spaces and a word', `[sad]${spaces}好的`, { tag: 'sad', content: '好的' }],
+    ['spaces, then a closing tag', `好的${mixed}[sad]${mixed}`, { tag: 'sad', content: '好的' }],
+    ['an open bracket and spaces', `好的[${spaces}`, { tag: undefined, content: '好的[' }],
+    ['a bracket full of spaces', `好的[${spaces}]`, { tag: undefined, content: `好的[${spaces}]` }],
+    ['spaces inside a closing tag', `好的[${spaces}sad${spaces}]`, { tag: 'sad', content: '好的' }],
+    [
+      'a prefix and spaces',
+      `好的【emotion${spaces}x】`,
+      { tag: undefined, content: `好的【emotion${spaces}x】` },
+    ],
+  ])('parses %s correctly', (_shape, reply, expected) => {
+    expect(parseEmotionTag(reply, KNOWN_LABELS)).toEqual(expected);
+  });
+
+  it('parses many short runs of spaces and brackets', () => {
+    const reply = `[sad] ${'[ 好 ] 。 '.repeat(run / 8)}[sad] 。`;
+    const parsed = parseEmotionTag(reply, KNOWN_LABELS);
+    expect(parsed.tag).toBe('sad');
+    expect(containsKnownTag(parsed.content)).toBe(false);
+  });
+});

@@ -3,9 +3,9 @@
  * blockers, Latin whole words, negation, intensifiers, suffixes and repetition.
  */
 import { describe, expect, it } from 'vitest';
+import { parseEmotionLexicon } from '../../scripts/emotion-model/parse-emotion-lexicon.js';
 import { compileLexicon } from '../../shared/emotion/compile-lexicon.js';
 import { normaliseEmotionText } from '../../shared/emotion/normalise-emotion-text.js';
-import { parseEmotionLexicon } from '../../shared/emotion/parse-emotion-lexicon.js';
 import { scoreLexicon } from '../../shared/emotion/score-lexicon.js';
 
 const LEXICON = compileLexicon(

@@ -68,8 +68,8 @@ describe('the built bundles', () => {
       // Beside the chat bundle also the emotion classifier's weights, read on its first use.
       // And the safety files, and config.json declaring the msgSecCheck cloud call.
       chat: [
-        'basic-emotion-model.json',
         'config.json',
+        'prompt/basic-emotion-model.json',
         'prompt/blocked-words.json',
         'prompt/crisis-guidance.txt',
         'prompt/crisis-model.json',

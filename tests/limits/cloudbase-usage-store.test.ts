@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
+import { ensureCollections, requiredCollections } from '../../scripts/ensure-collections.js';
 import { type CloudbaseDatabase, openCloudbaseDatabase } from '../../shared/cloudbase/cloudbase-sdk.js';
 import { loadConfig } from '../../shared/config/load-config.js';
 import { createCloudbaseUsageStore, usageDocumentId } from '../../shared/limits/cloudbase-usage-store.js';
 import { createUsageStore } from '../../shared/limits/create-usage-store.js';
 import { usageDocumentSchema } from '../../shared/limits/usage-document.js';
 import type { UsageStore } from '../../shared/limits/usage-store.js';
-import { ensureCollections, requiredCollections } from '../../shared/storage/ensure-collections.js';
 import {
   type CloudbaseEmulator,
   type InjectedFault,

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
+import { ensureCollections, requiredCollections } from '../../scripts/ensure-collections.js';
 import { type CloudbaseDatabase, openCloudbaseDatabase } from '../../shared/cloudbase/cloudbase-sdk.js';
 import { createCloudbaseSessionStore, documentId } from '../../shared/storage/cloudbase-session-store.js';
-import { ensureCollections, requiredCollections } from '../../shared/storage/ensure-collections.js';
 import { sessionDocumentSchema } from '../../shared/storage/session-document.js';
 import type { SessionStore } from '../../shared/storage/session-store.js';
 import {

@@ -2,17 +2,17 @@
  * `npm run eval:emotion -- [--json] [--model FILE] FILE...`: for JSON lines {"text", "label", "source"?,
  * "dialogue_id"?}, the accuracy and macro-F1 of the local emotion classifier next to two baselines
  * (always neutral; a plain keyword list), per file and per source, with the classifier's confusion
- * matrix. Dataset labels are mapped to the basic emotions (shared/emotion/map-dataset-label.ts); lines
+ * matrix. Dataset labels are mapped to the basic emotions (scripts/emotion-model/map-dataset-label.ts); lines
  * whose label maps to nothing are skipped and counted, and so are lines of CPED dialogues the weights were
  * trained on. Exit code 1 when a file has bad lines or nothing to score.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { classifyWithEmotionModel } from '../shared/emotion/emotion-model.js';
-import { evaluateEmotionLines } from '../shared/emotion/evaluate-emotion-lines.js';
-import { type FileEvaluation, formatEmotionEvaluation } from '../shared/emotion/format-emotion-evaluation.js';
-import { loadEmotionModel, resolveEmotionModelPath } from '../shared/emotion/load-emotion-model.js';
-import { readLabelledLines } from '../shared/emotion/read-labelled-lines.js';
+import { classifyWithEmotionModel } from '../../shared/emotion/emotion-model.js';
+import { loadEmotionModel, resolveEmotionModelPath } from '../../shared/emotion/load-emotion-model.js';
+import { evaluateEmotionLines } from './evaluate-emotion-lines.js';
+import { type FileEvaluation, formatEmotionEvaluation } from './format-emotion-evaluation.js';
+import { readLabelledLines } from './read-labelled-lines.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -1,4 +1,4 @@
-import type { BasicEmotion } from './basic-emotions.js';
+import type { BasicEmotion } from '../../shared/emotion/basic-emotions.js';
 import { classifyByKeywordBaseline } from './classify-by-keyword-baseline.js';
 import { mapDatasetLabel } from './map-dataset-label.js';
 import type { LabelledLine } from './read-labelled-lines.js';

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { BasicEmotionResult } from './basic-emotions.js';
+import type { BasicEmotionResult } from '../../shared/emotion/basic-emotions.js';
 
 const inputLineSchema = z.object({ text: z.string() });
 

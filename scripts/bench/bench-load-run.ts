@@ -10,12 +10,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadConfig } from '../shared/config/load-config.js';
-import { chatEndpoint } from '../shared/endpoints/chat-endpoint.js';
-import { createLogger } from '../shared/logging/logger.js';
-import { createFunctionHandler } from '../shared/runtime/create-function-handler.js';
-import { createSessionStore } from '../shared/storage/create-session-store.js';
-import { TEST_COLLECTION, TEST_USAGE_COLLECTION, type TestServices } from '../tests/support/test-services.js';
+import { loadConfig } from '../../shared/config/load-config.js';
+import { chatEndpoint } from '../../shared/endpoints/chat-endpoint.js';
+import { createLogger } from '../../shared/logging/logger.js';
+import { createFunctionHandler } from '../../shared/runtime/create-function-handler.js';
+import { createSessionStore } from '../../shared/storage/create-session-store.js';
+import {
+  TEST_COLLECTION,
+  TEST_USAGE_COLLECTION,
+  type TestServices,
+} from '../../tests/support/test-services.js';
 
 const USERS = 20;
 const TURNS_PER_USER = 10;

@@ -6,9 +6,9 @@
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { classifyJsonLine } from '../shared/emotion/classify-json-line.js';
-import { classifyWithEmotionModel } from '../shared/emotion/emotion-model.js';
-import { loadEmotionModel, resolveEmotionModelPath } from '../shared/emotion/load-emotion-model.js';
+import { classifyWithEmotionModel } from '../../shared/emotion/emotion-model.js';
+import { loadEmotionModel, resolveEmotionModelPath } from '../../shared/emotion/load-emotion-model.js';
+import { classifyJsonLine } from './classify-json-line.js';
 
 const { values } = parseArgs({ options: { model: { type: 'string' } } });
 const model = loadEmotionModel(resolveEmotionModelPath(values.model));

@@ -1,4 +1,4 @@
-import type { BasicEmotion } from './basic-emotions.js';
+import type { BasicEmotion } from '../../shared/emotion/basic-emotions.js';
 import { mapDatasetLabel } from './map-dataset-label.js';
 import { readLabelledLines } from './read-labelled-lines.js';
 import { HELD_OUT_RULE, isHeldOutDialogue } from './split-by-dialogue.js';

@@ -1,7 +1,7 @@
-import type { BasicEmotion } from './basic-emotions.js';
+import type { BasicEmotion } from '../../shared/emotion/basic-emotions.js';
 
 /**
- * The datasets' own labels → basic emotions (docs/emotion-classifier.md). CPED's relaxed, positive-other
+ * The datasets' own labels → basic emotions (docs/emotion.md). CPED's relaxed, positive-other
  * and negative-other have no basic counterpart and map to nothing, so they are left out of training and
  * scoring; so is any label not listed here.
  */

@@ -10,17 +10,21 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { loadConfig } from '../shared/config/load-config.js';
-import { chatEndpoint } from '../shared/endpoints/chat-endpoint.js';
-import { createLogger } from '../shared/logging/logger.js';
-import type { ChatModel } from '../shared/model/chat-model.js';
-import { createFunctionHandler } from '../shared/runtime/create-function-handler.js';
-import { createSessionStore } from '../shared/storage/create-session-store.js';
-import { startTestServices, TEST_COLLECTION, TEST_USAGE_COLLECTION } from '../tests/support/test-services.js';
+import { loadConfig } from '../../shared/config/load-config.js';
+import { chatEndpoint } from '../../shared/endpoints/chat-endpoint.js';
+import { createLogger } from '../../shared/logging/logger.js';
+import type { ChatModel } from '../../shared/model/chat-model.js';
+import { createFunctionHandler } from '../../shared/runtime/create-function-handler.js';
+import { createSessionStore } from '../../shared/storage/create-session-store.js';
+import {
+  startTestServices,
+  TEST_COLLECTION,
+  TEST_USAGE_COLLECTION,
+} from '../../tests/support/test-services.js';
+import { buildFunctions, FUNCTION_NAMES } from '../build.js';
 import { measureCrisisClassifier, reportCrisisClassifier } from './bench-crisis.js';
 import { measureEmotionClassifier } from './bench-emotion.js';
 import { loadRunMessages, measureLoadRun } from './bench-load-run.js';
-import { buildFunctions, FUNCTION_NAMES } from './build.js';
 
 process.env.TENCENTCLOUD = 'true';
 process.env.SILENCE = 'true';

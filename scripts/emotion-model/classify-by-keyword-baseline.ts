@@ -1,4 +1,4 @@
-import type { BasicEmotion } from './basic-emotions.js';
+import type { BasicEmotion } from '../../shared/emotion/basic-emotions.js';
 
 /**
  * The "plain keyword list" baseline the evaluation reports next to the classifier: a few obvious words

@@ -8,8 +8,8 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { build } from 'esbuild';
-import { classifyWithEmotionModel } from '../shared/emotion/classify-basic-emotion.js';
-import { loadEmotionModel, resolveEmotionModelPath } from '../shared/emotion/load-emotion-model.js';
+import { classifyWithEmotionModel } from '../../shared/emotion/classify-basic-emotion.js';
+import { loadEmotionModel, resolveEmotionModelPath } from '../../shared/emotion/load-emotion-model.js';
 
 export const ADDED_BYTES_LIMIT = 300 * 1024;
 export const PER_MESSAGE_LIMIT_MS = 0.2;

@@ -1,4 +1,4 @@
-import type { EmotionModelFile } from './emotion-model-file.js';
+import type { EmotionModelFile } from '../../shared/emotion/emotion-model-file.js';
 
 /** Objects this deep get one key per line (the file's sections, each n-gram, each lexicon word). */
 const EXPANDED_DEPTH = 2;

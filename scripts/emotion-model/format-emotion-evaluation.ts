@@ -1,4 +1,4 @@
-import { basicEmotions } from './basic-emotions.js';
+import { basicEmotions } from '../../shared/emotion/basic-emotions.js';
 import type { ClassifierScores, LinesEvaluation } from './evaluate-emotion-lines.js';
 import type { EmotionScorecard } from './score-emotion-predictions.js';
 

@@ -1,14 +1,18 @@
 import { createHash } from 'node:crypto';
-import { basicEmotions, NEUTRAL_INDEX } from './basic-emotions.js';
-import { characterNgrams } from './character-ngrams.js';
-import { compileEmotionModel, gatherEmotionEvidence, lexiconLogits } from './emotion-model.js';
+import { basicEmotions, NEUTRAL_INDEX } from '../../shared/emotion/basic-emotions.js';
+import { characterNgrams } from '../../shared/emotion/character-ngrams.js';
+import {
+  compileEmotionModel,
+  gatherEmotionEvidence,
+  lexiconLogits,
+} from '../../shared/emotion/emotion-model.js';
 import {
   type ClassifierSettings,
   EMOTION_MODEL_FORMAT,
   type EmotionModelFile,
-} from './emotion-model-file.js';
+} from '../../shared/emotion/emotion-model-file.js';
+import { normaliseEmotionText } from '../../shared/emotion/normalise-emotion-text.js';
 import { fitTemperature } from './fit-temperature.js';
-import { normaliseEmotionText } from './normalise-emotion-text.js';
 import { parseEmotionLexicon } from './parse-emotion-lexicon.js';
 import { splitCped } from './split-cped.js';
 import { type NgramTrainingOptions, trainNgramWeights } from './train-ngram-weights.js';
@@ -27,7 +31,7 @@ export interface EmotionBuildOptions {
 }
 
 /**
- * The shipped choices (docs/emotion-classifier.md has the figures and which data each was chosen on).
+ * The shipped choices (docs/emotion.md has the figures and which data each was chosen on).
  * By macro-F1 on the CPED held-out dialogues: l2, labelWeightPower, minGroups, lexiconGate. By macro-F1 on
  * SMP2020 virus-train (the only Weibo data used for choices; nothing is learnt from its texts):
  * neutralBias, emoticonScale and neutralWordScale. neutralBias 0.8 is also the CPED held-out best; the

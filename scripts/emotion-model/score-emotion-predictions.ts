@@ -1,4 +1,4 @@
-import { type BasicEmotion, basicEmotions } from './basic-emotions.js';
+import { type BasicEmotion, basicEmotions } from '../../shared/emotion/basic-emotions.js';
 
 export interface LabelScore {
   precision: number;

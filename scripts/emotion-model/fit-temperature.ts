@@ -1,5 +1,9 @@
-import type { BasicEmotion } from './basic-emotions.js';
-import { combineEmotionEvidence, type EmotionModel, gatherEmotionEvidence } from './emotion-model.js';
+import type { BasicEmotion } from '../../shared/emotion/basic-emotions.js';
+import {
+  combineEmotionEvidence,
+  type EmotionModel,
+  gatherEmotionEvidence,
+} from '../../shared/emotion/emotion-model.js';
 
 /**
  * The softmax temperature that makes the held-out lines most likely (least log loss), from a fixed grid

@@ -8,9 +8,9 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { build } from 'esbuild';
-import { loadCrisisRules } from '../shared/safety/load-crisis-assets.js';
-import { CRISIS_MODEL_FILE, readCrisisModel } from '../shared/safety/load-crisis-model.js';
-import { prepareCrisisText } from '../shared/safety/screen-crisis-risk.js';
+import { loadCrisisRules } from '../../shared/safety/load-crisis-assets.js';
+import { CRISIS_MODEL_FILE, readCrisisModel } from '../../shared/safety/load-crisis-model.js';
+import { prepareCrisisText } from '../../shared/safety/screen-crisis-risk.js';
 
 export const CRISIS_ADDED_BYTES_LIMIT = 300 * 1024;
 export const CRISIS_PER_MESSAGE_LIMIT_MS = 0.2;

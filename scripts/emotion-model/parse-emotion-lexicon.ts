@@ -1,9 +1,12 @@
-import { type BasicEmotion, isBasicEmotion } from './basic-emotions.js';
-import type { LexiconSpec } from './emotion-model-file.js';
-import { normaliseEmotionText } from './normalise-emotion-text.js';
+import { type BasicEmotion, isBasicEmotion } from '../../shared/emotion/basic-emotions.js';
+import type { LexiconSpec } from '../../shared/emotion/emotion-model-file.js';
+import { normaliseEmotionText } from '../../shared/emotion/normalise-emotion-text.js';
+
+/** The team lexicon, in prompt/ beside the weights built from it; only the weights ship. */
+export const EMOTION_LEXICON_FILE = 'emotion-lexicon.txt';
 
 /**
- * Reads the team lexicon (shared/emotion/assets/emotion-lexicon.txt; its header explains the format) into
+ * Reads the team lexicon (prompt/emotion-lexicon.txt; its header explains the format) into
  * the lexicon part of the weights file. Mistakes stop the build with the line number: a typo in a weight
  * would otherwise silently change what ships.
  */

@@ -1,4 +1,4 @@
-import type { CloudbaseDatabase } from '../cloudbase/cloudbase-sdk.js';
+import type { CloudbaseDatabase } from '../shared/cloudbase/cloudbase-sdk.js';
 
 /**
  * Collections the service needs; CloudBase does not create them on the first insert. The usage
