@@ -70,6 +70,10 @@ testSessionStore('cloudbase', async () => {
   return {
     store: createStore(),
     storedDocuments: async () => storedDocuments(),
+    writeRawSession: async (document) => {
+      const key = { userId: document.user_id, sessionId: document.session_id };
+      await (await database).collection(collection).add({ _id: documentId(key), ...document });
+    },
     cleanup: async () => {
       emulator.reset();
     },
@@ -108,6 +112,69 @@ describe('cloudbase session store', () => {
       { action: 'database.modifyDocument', collection },
       { action: 'database.modifyDocument', collection },
     ]);
+  });
+
+  it('makes each turn call one request on the warm path: fail, claim, finish', async () => {
+    const key = { userId: 'alice', sessionId: 's1' };
+    const [question, answer] = turnMessages('t1');
+    if (question === undefined || answer === undefined) throw new Error('turn fixture');
+    await store.beginTurn({
+      key,
+      seedMessages: [],
+      question: { ...question, status: 'pending' },
+      now: minute(1),
+      sessionExisted: false,
+    });
+    const requestsOf = async (call: () => Promise<unknown>) => {
+      emulator.resetCounters();
+      await call();
+      return emulator.requests().map(({ action }) => action);
+    };
+    const owner = { key, messageId: question.message_id };
+    expect(
+      await requestsOf(() =>
+        store.finishTurn({
+          ...owner,
+          attemptId: 'attempt-t1-user',
+          outcome: { status: 'failed', errorCode: 'LLM_TIMEOUT' },
+          now: minute(2),
+        }),
+      ),
+    ).toEqual(['database.modifyDocument']);
+    expect(
+      await requestsOf(() =>
+        store.claimTurn({
+          ...owner,
+          previousAttemptId: 'attempt-t1-user',
+          attemptId: 'retry',
+          now: minute(3),
+        }),
+      ),
+    ).toEqual(['database.modifyDocument']);
+    expect(
+      await requestsOf(() =>
+        store.finishTurn({
+          ...owner,
+          attemptId: 'retry',
+          outcome: { status: 'complete', reply: answer },
+          now: minute(4),
+        }),
+      ),
+    ).toEqual(['database.modifyDocument']);
+    expect(await requestsOf(() => store.getSession(key, { recentMessages: 10 }))).toEqual([
+      'database.getDocument',
+    ]);
+    // A repeat that landed before is told from a refusal by one read.
+    expect(
+      await requestsOf(() =>
+        store.finishTurn({
+          ...owner,
+          attemptId: 'retry',
+          outcome: { status: 'complete', reply: answer },
+          now: minute(4),
+        }),
+      ),
+    ).toEqual(['database.modifyDocument', 'database.getDocument']);
   });
 
   it('appends with a server-side $push and $inc on the owner-filtered document, never a whole-document write', async () => {

@@ -49,6 +49,20 @@ testSessionStore('local file', async () => {
   return {
     store: createLocalFileSessionStore({ dataDir }),
     storedDocuments: () => readSessionFiles(dataDir),
+    writeRawSession: async (document) => {
+      await mkdir(path.join(dataDir, document.user_id), { recursive: true });
+      await writeFile(
+        path.join(dataDir, document.user_id, `${document.session_id}.json`),
+        JSON.stringify(document),
+      );
+      const entry = {
+        user_id: document.user_id,
+        session_id: document.session_id,
+        created_at: document.created_at,
+      };
+      const sessions = { [`${document.user_id}/${document.session_id}`]: entry };
+      await writeFile(path.join(dataDir, 'sessions.json'), JSON.stringify({ schema_version: 1, sessions }));
+    },
     cleanup: () => rm(root, { recursive: true, force: true }),
   };
 });

@@ -9,6 +9,7 @@ import {
 } from '../../shared/storage/session-document.js';
 import { sessionRecordSchema } from '../../shared/storage/session-record.js';
 import type { SessionStore, TurnOutcome } from '../../shared/storage/session-store.js';
+import { legacyContractTests } from './session-legacy-contract.js';
 import { privacyContractTests } from './session-privacy-contract.js';
 import { turnContractTests } from './session-turn-contract.js';
 
@@ -24,6 +25,8 @@ export interface SessionStoreHarness {
    * their `_id`), bypassing the adapter's read path, so a test can tell what was actually written.
    */
   storedDocuments(): Promise<unknown[]>;
+  /** Stores a document exactly as given (an older schema version, say), as the backend would hold it. */
+  writeRawSession(document: { user_id: string; session_id: string } & Record<string, unknown>): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -529,6 +532,7 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
 
     turnContractTests(() => ({ store, harness }));
     privacyContractTests(() => ({ store, harness }));
+    legacyContractTests(() => ({ store, harness }));
 
     it('round-trips message contents and optional fields exactly', async () => {
       const key = { userId: alice, sessionId: 'unicode' };
