@@ -135,7 +135,7 @@ describe('the built bundles', () => {
       user_id: string;
       schema_version: number;
     }[];
-    expect(document).toMatchObject({ user_id: 'o_BundleCaller_1', schema_version: 1 });
+    expect(document).toMatchObject({ user_id: 'o_BundleCaller_1', schema_version: 2 });
 
     // A second turn takes the other write path: $push onto the existing document.
     services.model.enqueue({ kind: 'reply', content: '[thinking] 我们一起想想办法。' });
