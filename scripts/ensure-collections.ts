@@ -1,3 +1,4 @@
+import { errorCodeOf } from '../shared/cloudbase/cloudbase-collection.js';
 import type { CloudbaseDatabase } from '../shared/cloudbase/cloudbase-sdk.js';
 
 /**
@@ -23,8 +24,7 @@ export async function ensureCollections(
       await database.createCollection(name);
       created.push(name);
     } catch (error) {
-      const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
-      if (code !== 'DATABASE_COLLECTION_ALREADY_EXIST') throw error;
+      if (errorCodeOf(error) !== 'DATABASE_COLLECTION_ALREADY_EXIST') throw error;
       existing.push(name);
     }
   }

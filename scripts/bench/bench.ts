@@ -25,6 +25,7 @@ import { buildFunctions, FUNCTION_NAMES } from '../build.js';
 import { measureCrisisClassifier, reportCrisisClassifier } from './bench-crisis.js';
 import { measureEmotionClassifier } from './bench-emotion.js';
 import { loadRunMessages, measureLoadRun } from './bench-load-run.js';
+import { measureRoundTrips } from './bench-round-trips.js';
 
 process.env.TENCENTCLOUD = 'true';
 process.env.SILENCE = 'true';
@@ -265,6 +266,7 @@ const warm = {
   ...(ramDisk === undefined ? {} : { local_ram_disk: await measureWarmTurns('local', services, ramDisk) }),
   cloudbase: await measureWarmTurns('cloudbase', services),
 };
+const roundTrips = await measureRoundTrips(services, { turns: quick ? 10 : 40, delayMs: 40 });
 const loadRun = {
   cloudbase: await measureLoadRun('cloudbase', services),
   local_disk: await measureLoadRun('local', services),
@@ -284,6 +286,7 @@ const results = {
   sizes,
   cold_start: coldStart,
   warm,
+  database_round_trips: roundTrips,
   load_run: loadRun,
   emotion_classifier: emotionClassifier,
   crisis_classifier: crisisClassifier,
@@ -317,6 +320,12 @@ for (const [storage, cases] of Object.entries(warm)) {
     );
   }
 }
+console.info(
+  `\nDatabase requests of a warm CloudBase turn (limits on, each request answered ${roundTrips.request_delay_ms} ms late): ` +
+    `${roundTrips.requests_per_turn} in all (max ${roundTrips.requests_per_turn_max}), ` +
+    `${roundTrips.in_sequence_per_turn} in sequence (max ${roundTrips.in_sequence_per_turn_max}); ` +
+    `turn p50 ${roundTrips.turn_p50_ms} ms over ${roundTrips.turns} turns`,
+);
 console.info(
   '\nBaseline, same run: one bare atomic replace of a 200-message session file (write temp + rename):',
 );

@@ -35,12 +35,12 @@ export interface CloudbaseDatabase {
     push(value: { each: unknown[] }): unknown;
     inc(amount: number): unknown;
     remove(): unknown;
-    neq(value: unknown): unknown;
+    set(value: unknown): unknown;
+    exists(present: boolean): unknown;
     in(values: unknown[]): unknown;
     lt(value: unknown): unknown;
     gt(value: unknown): unknown;
     gte(value: unknown): unknown;
-    elemMatch(condition: Row): unknown;
     project: { slice(count: number): unknown };
   };
 }

@@ -1,4 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import {
+  hashedDocumentId,
+  insertUnlessPresent,
+  readOne,
+  updateWhere,
+} from '../cloudbase/cloudbase-collection.js';
 import type { CloudbaseDatabase } from '../cloudbase/cloudbase-sdk.js';
 import { assertUserId, storageCall } from '../storage/storage-guards.js';
 import { countsAfterMessage, countsOf, type UsageDocument, usageDocumentSchema } from './usage-document.js';
@@ -60,9 +66,7 @@ export function createCloudbaseUsageStore(settings: {
   }
 
   async function readDocument(userId: string, window: UsageWindow): Promise<UsageDocument | undefined> {
-    const { usage } = await open();
-    const result = await usage.where(ownedBy(userId, window)).limit(1).get();
-    const row = result.data[0];
+    const row = await readOne((await open()).usage, ownedBy(userId, window));
     return row === undefined ? undefined : usageDocumentSchema.parse(row);
   }
 
@@ -130,14 +134,7 @@ export function createCloudbaseUsageStore(settings: {
 
   /** Creates the day's document; false when another instance created it first. */
   async function create(id: string, document: UsageDocument): Promise<boolean> {
-    const { usage } = await open();
-    try {
-      await usage.add({ _id: id, ...document });
-      return true;
-    } catch (error) {
-      if (errorCode(error) === 'DATABASE_DUPLICATE_WRITE') return false;
-      throw error;
-    }
+    return insertUnlessPresent((await open()).usage, id, document);
   }
 
   return {
@@ -194,10 +191,13 @@ export function createCloudbaseUsageStore(settings: {
         const updatedAt = now.toISOString();
         for (let attempt = 0; attempt < 3; attempt += 1) {
           const { usage, command } = await open();
-          const result = await usage
-            .where(ownedBy(userId, window))
-            .update({ tokens: command.inc(tokens), updated_at: updatedAt });
-          if ((result.updated ?? 0) > 0) return;
+          if (
+            await updateWhere(usage, ownedBy(userId, window), {
+              tokens: command.inc(tokens),
+              updated_at: updatedAt,
+            })
+          )
+            return;
           // Usually the day's document exists (the message was counted first); if not, start it here.
           if (await create(id, freshDocument(userId, window, updatedAt, { messages: 0, tokens }))) return;
         }
@@ -247,14 +247,7 @@ function freshDocument(
   };
 }
 
-/**
- * A hash of user and day, as `documentId` in cloudbase-session-store.ts: one document per user and day
- * that every instance finds without a query, and that no other user's id can produce.
- */
+/** One document per user and day that every instance finds without a query (cloudbase-collection.ts). */
 export function usageDocumentId(userId: string, day: string): string {
-  return `u_${createHash('sha256').update(`${userId}\n${day}`).digest('hex').slice(0, 40)}`;
-}
-
-function errorCode(error: unknown): unknown {
-  return typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+  return hashedDocumentId('u', userId, day);
 }

@@ -1,4 +1,5 @@
-import { type CloudbaseDatabase, openCloudbaseDatabase } from '../cloudbase/cloudbase-sdk.js';
+import { openOnFirstUse } from '../cloudbase/cloudbase-collection.js';
+import type { CloudbaseDatabase } from '../cloudbase/cloudbase-sdk.js';
 import type { Config } from '../config/load-config.js';
 import { createCloudbaseUsageStore } from './cloudbase-usage-store.js';
 import { createLocalFileUsageStore } from './local-file-usage-store.js';
@@ -13,18 +14,8 @@ export function createUsageStore(
   options: { database?: () => Promise<CloudbaseDatabase> } = {},
 ): UsageStore {
   if (config.storage === 'local') return createLocalFileUsageStore({ dataDir: config.dataDir });
-  let database: Promise<CloudbaseDatabase> | undefined;
   return createCloudbaseUsageStore({
-    // Opened on first use and kept for the warm instance; a failed open is retried on the next call.
-    database:
-      options.database ??
-      (() => {
-        database ??= openCloudbaseDatabase(config.cloudbase).catch((error: unknown) => {
-          database = undefined;
-          throw error;
-        });
-        return database;
-      }),
+    database: options.database ?? openOnFirstUse(config.cloudbase),
     collection: config.cloudbase.usageCollection,
   });
 }

@@ -1,18 +1,15 @@
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { AppError } from '../errors/app-error.js';
-import { withFileLock } from '../storage/file-lock.js';
-import { readIfExists } from '../storage/read-session-files.js';
+import { fileInside, hasErrorCode, readJsonIfExists, updateJsonFile } from '../storage/locked-json-file.js';
 import { assertUserId, storageCall } from '../storage/storage-guards.js';
-import { writeFileAtomically } from '../storage/write-file-atomically.js';
 import { countsAfterMessage, countsOf, type UsageDocument, usageDocumentSchema } from './usage-document.js';
 import { assertTokenCount, type UsageStore } from './usage-store.js';
 import { type UsageWindow, usageWindow } from './usage-window.js';
 
 /**
  * Usage as files: `DATA_DIR/usage/<user_id>/<day>.json` holds one user's China day, in the same shape
- * as the CloudBase document. Every count is a read-modify-write under the file's lock (`withFileLock`:
- * a promise queue in this process, an O_EXCL lock file across processes) written by an atomic rename, so
+ * as the CloudBase document. Every count is a read-modify-write under the file's lock
+ * (`updateJsonFile`: a promise queue in this process, a lock file across processes) written by an atomic rename, so
  * several processes sharing DATA_DIR agree on every count and a reader never sees half a file. The
  * directory cannot meet a session's files: those are `DATA_DIR/<user_id>/<session_id>.json`, and ids
  * never contain a dot, so even the sessions of a user called `usage` are never named like a user's
@@ -23,18 +20,16 @@ export function createLocalFileUsageStore(options: { dataDir: string }): UsageSt
 
   function usagePath(userId: string, window: UsageWindow): string {
     assertUserId(userId);
-    const filePath = path.join(usageDir, userId, `${window.day}.json`);
-    // The pattern already rules out separators and dots; this guards against a future change to it.
-    if (path.relative(usageDir, filePath).startsWith('..')) {
-      throw new AppError('INVALID_ID', 'id 不合法。', { field: 'user_id' });
-    }
-    return filePath;
+    return fileInside(usageDir, [userId, `${window.day}.json`], 'user_id');
   }
 
   function read(filePath: string, userId: string, window: UsageWindow): UsageDocument | undefined {
-    const text = readIfExists(filePath);
-    if (text === undefined) return undefined;
-    const document = usageDocumentSchema.parse(JSON.parse(text));
+    return parseOwned(readJsonIfExists(filePath), userId, window);
+  }
+
+  function parseOwned(contents: unknown, userId: string, window: UsageWindow): UsageDocument | undefined {
+    if (contents === undefined) return undefined;
+    const document = usageDocumentSchema.parse(contents);
     if (document.user_id !== userId || document.day !== window.day) {
       // Another user's file at this path (ids differing only in case, on a case-insensitive disk).
       throw new Error('usage file belongs to another user or day');
@@ -50,10 +45,9 @@ export function createLocalFileUsageStore(options: { dataDir: string }): UsageSt
   ): Promise<T> {
     const window = usageWindow(now);
     const filePath = usagePath(userId, window);
-    return storageCall(async () => {
-      mkdirSync(path.dirname(filePath), { recursive: true, mode: 0o700 });
-      return withFileLock(`${filePath}.lock`, () => {
-        const current = read(filePath, userId, window) ?? {
+    return storageCall(async () =>
+      updateJsonFile(filePath, (contents) => {
+        const current = parseOwned(contents, userId, window) ?? {
           user_id: userId,
           day: window.day,
           messages: 0,
@@ -62,11 +56,9 @@ export function createLocalFileUsageStore(options: { dataDir: string }): UsageSt
           minute_messages: 0,
           updated_at: now.toISOString(),
         };
-        const { next, value } = change(current, window);
-        if (next !== undefined) writeFileAtomically(filePath, `${JSON.stringify(next, null, 1)}\n`);
-        return value;
-      });
-    });
+        return change(current, window);
+      }),
+    );
   }
 
   return {
@@ -138,7 +130,7 @@ export function createLocalFileUsageStore(options: { dataDir: string }): UsageSt
         rmSync(userDir, { recursive: true, force: true });
         return days;
       }).catch((error: unknown) => {
-        if ((error as { cause?: { code?: string } }).cause?.code === 'ENOENT') return 0;
+        if (hasErrorCode((error as { cause?: unknown }).cause, 'ENOENT')) return 0;
         throw error;
       });
     },

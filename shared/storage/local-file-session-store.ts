@@ -1,24 +1,39 @@
-import { mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod/mini';
-import { AppError } from '../errors/app-error.js';
 import { withFileLock } from './file-lock.js';
-import { assertCutoff, exportPage, sweepLimit } from './privacy-limits.js';
-import { checkShape, readIfExists, statIfExists } from './read-session-files.js';
 import {
-  idPattern,
-  SESSION_SCHEMA_VERSION,
-  type SessionDocument,
-  type SessionKey,
-  sessionDocumentSchema,
-} from './session-document.js';
+  fileInside,
+  hasErrorCode,
+  readIfExists,
+  statIfExists,
+  updateJsonFile,
+  writeJsonFile,
+} from './locked-json-file.js';
+import { assertCutoff, exportPage, sweepLimit } from './privacy-limits.js';
+import { checkShape } from './read-session-files.js';
+import { idPattern, type SessionDocument, type SessionKey } from './session-document.js';
+import { parseSessionRow, presentSession, presentSummary, type SessionRecord } from './session-record.js';
 import type { SessionStore } from './session-store.js';
-import { beginTurnIn, claimTurnIn, findTurnIn, finishTurnIn } from './session-turns.js';
+import {
+  appendOf,
+  applyAppend,
+  applyTurnWrite,
+  claimWrite,
+  findTurnIn,
+  finishWrite,
+  newRecord,
+  settleBegin,
+  settleClaim,
+  settleFinish,
+} from './session-turns.js';
 import { assertSessionKey, assertUserId, storageCall } from './storage-guards.js';
-import { writeFileAtomically } from './write-file-atomically.js';
+
+/** The index file's own version (it lists sessions, it holds none of their messages). */
+const INDEX_SCHEMA_VERSION = 1;
 
 const sessionIndexSchema = z.object({
-  schema_version: z.literal(SESSION_SCHEMA_VERSION),
+  schema_version: z.literal(INDEX_SCHEMA_VERSION),
   sessions: z.record(
     z.string(),
     z.object({ user_id: z.string(), session_id: z.string(), created_at: z.string() }),
@@ -47,24 +62,18 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
 
   function sessionPath(key: SessionKey): string {
     assertSessionKey(key);
-    const filePath = path.join(dataDir, key.userId, `${key.sessionId}.json`);
-    // The pattern already rules out separators and dots; this guards against a future change to it.
-    if (path.relative(dataDir, filePath).startsWith('..')) {
-      throw new AppError('INVALID_ID', 'id 不合法。', { field: 'session_id' });
-    }
-    return filePath;
+    return fileInside(dataDir, [key.userId, `${key.sessionId}.json`], 'session_id');
   }
 
   /**
-   * Reads a session file. `validate: false` is for the re-read inside a write, moments after the same
-   * turn validated the file: a structural check keeps a long session's turn cheap. With
-   * `recentMessages`, only the messages returned are validated, not the whole history.
+   * Reads a session file in full validation (the re-read inside a write only checks its shape: the same
+   * turn validated it moments before). With `recentMessages`, only those messages are returned.
    */
   function readSession(
     filePath: string,
     key: SessionKey,
-    options: { validate?: boolean; recentMessages?: number | undefined } = {},
-  ): SessionDocument | undefined {
+    options: { recentMessages?: number | undefined } = {},
+  ): SessionRecord | undefined {
     const text = readIfExists(filePath);
     if (text === undefined) return undefined;
     const shaped = checkShape(JSON.parse(text));
@@ -72,13 +81,7 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
       options.recentMessages === undefined
         ? shaped
         : { ...shaped, messages: shaped.messages.slice(-options.recentMessages) };
-    const checked = options.validate === false ? document : sessionDocumentSchema.parse(document);
-    if (checked.user_id !== key.userId || checked.session_id !== key.sessionId) {
-      // Another owner's file at this path (ids differing only in case, on a case-insensitive disk):
-      // never read it, and never write over it.
-      throw new Error('session file belongs to another session');
-    }
-    return checked;
+    return ownRecord(parseSessionRow(document).record, key);
   }
 
   // The index is re-read only when the file changed: every write renames a new file into place, so its
@@ -86,12 +89,12 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
   let cachedIndex: { inode: number; size: number; modifiedMs: number; index: SessionIndex } | undefined;
   function readIndex(): SessionIndex {
     const info = statIfExists(indexPath);
-    if (info === undefined) return { schema_version: SESSION_SCHEMA_VERSION, sessions: {} };
+    if (info === undefined) return { schema_version: INDEX_SCHEMA_VERSION, sessions: {} };
     const cached = cachedIndex;
     if (cached?.inode === info.ino && cached.size === info.size && cached.modifiedMs === info.mtimeMs) {
       return cached.index;
     }
-    const index = sessionIndexSchema.parse(JSON.parse(readFileSync(indexPath, 'utf8')));
+    const index = sessionIndexSchema.parse(JSON.parse(readIfExists(indexPath) ?? '{}'));
     cachedIndex = { inode: info.ino, size: info.size, modifiedMs: info.mtimeMs, index };
     return index;
   }
@@ -103,32 +106,26 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
     // The cached object is about to change; until the write succeeds it no longer matches the file.
     cachedIndex = undefined;
     index.sessions[entryKey] = { user_id: key.userId, session_id: key.sessionId, created_at: createdAt };
-    writeFileAtomically(indexPath, `${JSON.stringify(index, null, 1)}\n`);
+    writeJsonFile(indexPath, index);
     const info = statSync(indexPath);
     cachedIndex = { inode: info.ino, size: info.size, modifiedMs: info.mtimeMs, index };
   }
 
   /**
-   * Read, change and write one session file under its lock. Writes are whole-file renames, so a reader
-   * or a killed writer never sees half a file.
+   * Reads, changes and writes one session file under its lock (locked-json-file.ts); a version 1 file
+   * is written back as version 2 by its first change.
    */
   async function updateSession<T>(
     key: SessionKey,
     now: string,
-    decide: (document: SessionDocument | undefined) => {
-      change: { document: SessionDocument } | undefined;
-      value: T;
-    },
+    decide: (record: SessionRecord | undefined) => { change: SessionRecord | undefined; value: T },
   ): Promise<T> {
     const filePath = sessionPath(key);
     return storageCall(async () => {
-      mkdirSync(path.dirname(filePath), { recursive: true, mode: 0o700 });
-      const { value, createdAt } = await withFileLock(`${filePath}.lock`, () => {
-        const existing = readSession(filePath, key, { validate: false });
+      const { value, createdAt } = await updateJsonFile(filePath, (current) => {
+        const existing = current === undefined ? undefined : ownRecord(checkShape(current), key);
         const { change, value } = decide(existing);
-        if (change !== undefined)
-          writeFileAtomically(filePath, `${JSON.stringify(change.document, null, 1)}\n`);
-        return { value, createdAt: change?.document.created_at ?? existing?.created_at };
+        return { next: change, value: { value, createdAt: change?.created_at ?? existing?.created_at } };
       });
       // Checked on every write, not only on creation, so a session left out of the index (a crash
       // between the two writes) is added on its next turn; with the index cached, this is one stat.
@@ -158,7 +155,7 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
    * The session document at its path if it is this key's, undefined when there is no file or the file
    * is another owner's (ids that differ only in case, on a case-insensitive disk).
    */
-  function readOwnedSession(key: SessionKey): SessionDocument | undefined {
+  function readOwnedSession(key: SessionKey): SessionRecord | undefined {
     const text = readIfExists(sessionPath(key));
     if (text === undefined) return undefined;
     const document = checkShape(JSON.parse(text));
@@ -172,7 +169,7 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
     cachedIndex = undefined;
     const { [entryKey]: _removed, ...rest } = index.sessions;
     const updated: SessionIndex = { ...index, sessions: rest };
-    writeFileAtomically(indexPath, `${JSON.stringify(updated, null, 1)}\n`);
+    writeJsonFile(indexPath, updated);
     const info = statSync(indexPath);
     cachedIndex = { inode: info.ino, size: info.size, modifiedMs: info.mtimeMs, index: updated };
   }
@@ -189,7 +186,7 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
    */
   async function deleteSessionFile(
     key: SessionKey,
-    shouldDelete: (document: SessionDocument) => boolean,
+    shouldDelete: (document: SessionRecord) => boolean,
   ): Promise<boolean> {
     const filePath = sessionPath(key);
     try {
@@ -204,7 +201,7 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
     } catch (error) {
       // No directory to hold the lock file (never made, or removed by a delete that just finished):
       // then there is no session file either.
-      if (!hasCode(error, 'ENOENT') || statIfExists(path.dirname(filePath)) !== undefined) throw error;
+      if (!hasErrorCode(error, 'ENOENT') || statIfExists(path.dirname(filePath)) !== undefined) throw error;
       await dropIndexEntry(key);
       return false;
     }
@@ -215,44 +212,52 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
     try {
       rmdirSync(userDirectory(userId));
     } catch (error) {
-      if (!hasCode(error, 'ENOENT') && !hasCode(error, 'ENOTEMPTY') && !hasCode(error, 'EEXIST')) throw error;
+      if (!['ENOENT', 'ENOTEMPTY', 'EEXIST'].some((code) => hasErrorCode(error, code))) throw error;
     }
   }
 
   return {
     async getSession(key, options = {}) {
       const filePath = sessionPath(key);
-      return storageCall(async () => readSession(filePath, key, { recentMessages: options.recentMessages }));
+      return storageCall(async () => {
+        const record = readSession(filePath, key, { recentMessages: options.recentMessages });
+        return record && presentSession(record);
+      });
     },
 
     async beginTurn(input) {
-      return updateSession(input.key, input.now, (document) => {
-        const { change, result } = beginTurnIn(document, input);
-        return { change, value: result };
+      const change = appendOf(input);
+      return updateSession(input.key, input.now, (record) => {
+        if (record === undefined) return { change: newRecord(input), value: { started: true } };
+        const appended = applyAppend(record, change, input.now);
+        if (appended !== undefined) return { change: appended, value: { started: true } };
+        const settled = settleBegin(record, change);
+        if (settled === undefined) throw new Error('session holds a client id without its turn');
+        return { change: undefined, value: settled };
       });
     },
 
     async findTurn(key, clientMessageId) {
       const filePath = sessionPath(key);
       return storageCall(async () => {
-        const document = readSession(filePath, key);
-        return (
-          document && findTurnIn(document.messages, (message) => message.client_msg_id === clientMessageId)
-        );
+        const record = readSession(filePath, key);
+        return record && findTurnIn(record, clientMessageId);
       });
     },
 
     async claimTurn(input) {
-      return updateSession(input.key, input.now, (document) => {
-        const { change, claimed } = claimTurnIn(document, input);
-        return { change, value: claimed };
+      const write = claimWrite(input);
+      return updateSession(input.key, input.now, (record) => {
+        const change = record && applyTurnWrite(record, write, input.now);
+        return { change, value: change !== undefined || settleClaim(record, input) };
       });
     },
 
     async finishTurn(input) {
-      return updateSession(input.key, input.now, (document) => {
-        const { change, finished } = finishTurnIn(document, input);
-        return { change, value: finished };
+      const write = finishWrite(input);
+      return updateSession(input.key, input.now, (record) => {
+        const change = record && applyTurnWrite(record, write, input.now);
+        return { change, value: change !== undefined || settleFinish(record, input) };
       });
     },
 
@@ -264,9 +269,7 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
           .flatMap((entry) => {
             const key = { userId, sessionId: entry.session_id };
             const document = readSession(sessionPath(key), key);
-            if (document === undefined) return [];
-            const { messages: _messages, ...summary } = document;
-            return [summary];
+            return document === undefined ? [] : [presentSummary(document)];
           });
         return summaries
           .sort((left, right) => right.updated_at.localeCompare(left.updated_at))
@@ -284,7 +287,7 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
           if (documents.length >= page.limit) break;
           if (after !== undefined && sessionId <= after) continue;
           const document = readOwnedSession({ userId, sessionId });
-          if (document !== undefined) documents.push(sessionDocumentSchema.parse(document));
+          if (document !== undefined) documents.push(presentSession(parseSessionRow(document).record));
         }
         return documents;
       });
@@ -319,7 +322,7 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
     async deleteSessionsUpdatedBefore(cutoffIso, options = {}) {
       assertCutoff(cutoffIso);
       const limit = sweepLimit(options.limit);
-      const isOld = (document: SessionDocument) =>
+      const isOld = (document: SessionRecord) =>
         typeof document.updated_at === 'string' && document.updated_at < cutoffIso;
       return storageCall(async () => {
         let deleted = 0;
@@ -342,7 +345,7 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
   };
 
   /** A file that cannot be read is skipped by the sweep rather than stopping it for every other user. */
-  function readForSweep(key: SessionKey): SessionDocument | undefined {
+  function readForSweep(key: SessionKey): SessionRecord | undefined {
     try {
       return readOwnedSession(key);
     } catch {
@@ -351,16 +354,23 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
   }
 }
 
+/**
+ * The record if it is the key's. Another owner's file at this path (ids differing only in case, on a
+ * case-insensitive disk) is never read, and never written over.
+ */
+function ownRecord(record: SessionRecord, key: SessionKey): SessionRecord {
+  if (record.user_id !== key.userId || record.session_id !== key.sessionId) {
+    throw new Error('session file belongs to another session');
+  }
+  return record;
+}
+
 /** Entry names of a directory; none when it does not exist. */
 function namesIn(directory: string): string[] {
   try {
     return readdirSync(directory);
   } catch (error) {
-    if (hasCode(error, 'ENOENT')) return [];
+    if (hasErrorCode(error, 'ENOENT')) return [];
     throw error;
   }
-}
-
-function hasCode(error: unknown, code: string): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === code;
 }

@@ -1,7 +1,12 @@
 import * as z from 'zod/mini';
 
-/** Version of the stored document shape; bump it with a migration note in the README. */
-export const SESSION_SCHEMA_VERSION = 1;
+/**
+ * Version of the stored document shape (docs/storage.md). 2 keeps each turn's state in maps beside the
+ * messages; documents of version 1 (turn state on the messages) are still read and upgraded on their
+ * next turn.
+ */
+export const SESSION_SCHEMA_VERSION = 2;
+export const LEGACY_SESSION_SCHEMA_VERSION = 1;
 
 /** Ids become file names and database keys, so they are restricted to characters that are safe in both. */
 export const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
@@ -52,7 +57,10 @@ export const storedMessageSchema = z.object({
 
 export type StoredMessage = z.infer<typeof storedMessageSchema>;
 
-/** The one document shape both adapters write: a file under DATA_DIR, or a CloudBase database record. */
+/**
+ * A session as the store's callers see it: every question carries its turn's state. Both adapters store
+ * it differently (see session-record.ts) and present it in this shape.
+ */
 export const sessionDocumentSchema = z.object({
   schema_version: z.literal(SESSION_SCHEMA_VERSION),
   user_id: z.string().check(z.regex(idPattern)),

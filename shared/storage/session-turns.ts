@@ -1,9 +1,14 @@
+import { AppError } from '../errors/app-error.js';
+import { SESSION_SCHEMA_VERSION, type StoredMessage, type TurnStatus } from './session-document.js';
 import {
-  SESSION_SCHEMA_VERSION,
-  type SessionDocument,
-  type StoredMessage,
-  type TurnStatus,
-} from './session-document.js';
+  clientKey,
+  isKeyableId,
+  presentMessage,
+  type SessionRecord,
+  storedQuestion,
+  type TurnState,
+  turnKey,
+} from './session-record.js';
 import type {
   BeginTurnInput,
   BeginTurnResult,
@@ -13,21 +18,11 @@ import type {
 } from './session-store.js';
 
 /**
- * The turn rules on a whole document, shared by the local adapter (which rewrites the file) and the
- * CloudBase adapter (which checks, after a conditional update changed nothing, what the document holds).
+ * The turn rules, written once. Each write is described as data (`TurnWrite`, `Append`): the local
+ * adapter checks and applies it to the record under the file's lock; the CloudBase adapter sends the
+ * same description as one conditional update. When a write does not apply, both read the record and
+ * ask `settle…` what the call's answer is (a repeat of a write that landed, a lost race, a refusal).
  */
-
-export function findTurnIn(
-  messages: readonly StoredMessage[],
-  matches: (question: StoredMessage) => boolean,
-): StoredTurn | undefined {
-  const question = messages.find((message) => message.role === 'user' && matches(message));
-  if (question === undefined) return undefined;
-  const reply = messages.find(
-    (message) => message.role === 'agent' && message.reply_to === question.message_id,
-  );
-  return { question, reply };
-}
 
 /** The state of a stored turn: a reply settles it as complete whatever the status field says. */
 export function turnStatusOf(turn: StoredTurn): TurnStatus {
@@ -35,119 +30,172 @@ export function turnStatusOf(turn: StoredTurn): TurnStatus {
   return turn.question.status ?? 'complete';
 }
 
-type Change = { document: SessionDocument } | undefined;
+/** A change to one turn's entry, allowed only while the turn is owned by `attemptId` in one of `statuses`. */
+export interface TurnWrite {
+  messageId: string;
+  attemptId: string;
+  statuses: readonly TurnStatus[];
+  set: Partial<TurnState>;
+  removeErrorCode: boolean;
+  countAttempt: boolean;
+  /** A reply appended to the messages in the same write. */
+  append: StoredMessage | undefined;
+}
 
-export function beginTurnIn(
-  document: SessionDocument | undefined,
-  input: BeginTurnInput,
-): { change: Change; result: BeginTurnResult } {
-  const clientId = input.question.client_msg_id;
-  if (document === undefined) {
-    const messages = [...input.seedMessages, input.question];
-    return {
-      change: {
-        document: {
-          schema_version: SESSION_SCHEMA_VERSION,
-          user_id: input.key.userId,
-          session_id: input.key.sessionId,
-          created_at: input.now,
-          updated_at: input.now,
-          message_count: messages.length,
-          messages,
-        },
-      },
-      result: { started: true },
-    };
-  }
-  const existing =
-    clientId === undefined
-      ? undefined
-      : findTurnIn(document.messages, (message) => message.client_msg_id === clientId);
-  if (existing !== undefined) {
-    // The same message id means this very call already landed once (a repeated write).
-    if (existing.question.message_id === input.question.message_id)
-      return { change: undefined, result: { started: true } };
-    return { change: undefined, result: { started: false, existing } };
-  }
+/** A new turn appended to an existing session, unless its client id is already there. */
+export interface Append {
+  question: StoredMessage;
+  messageId: string;
+  clientKey: string;
+  state: TurnState;
+}
+
+export function findTurnIn(record: SessionRecord, clientMessageId: string): StoredTurn | undefined {
+  const messageId = record.client_msg_ids[clientKey(clientMessageId)];
+  return messageId === undefined ? undefined : turnOf(record, messageId);
+}
+
+function turnOf(record: SessionRecord, messageId: string): StoredTurn | undefined {
+  const question = record.messages.find(
+    (message) => message.role === 'user' && message.message_id === messageId,
+  );
+  if (question === undefined) return undefined;
+  const replyId = record.turns[turnKey(messageId)]?.reply_id;
+  const reply = record.messages.find(
+    (message) =>
+      message.role === 'agent' &&
+      (replyId === undefined ? message.reply_to === messageId : message.message_id === replyId),
+  );
+  return { question: presentMessage(question, record), reply };
+}
+
+export function appendOf(input: BeginTurnInput): Append {
+  const { question } = input;
+  const clientId = question.client_msg_id ?? question.message_id;
+  assertKeyable(question.message_id, 'message_id');
+  assertKeyable(clientId, 'client_msg_id');
   return {
-    change: {
-      document: {
-        ...document,
-        updated_at: input.now,
-        message_count: document.message_count + 1,
-        messages: [...document.messages, input.question],
-      },
+    question: storedQuestion({ ...question, client_msg_id: clientId }),
+    messageId: question.message_id,
+    clientKey: clientKey(clientId),
+    state: {
+      attempt_id: question.attempt_id ?? '',
+      attempt_at: question.attempt_at ?? input.now,
+      attempts: question.attempts ?? 1,
+      status: question.status ?? 'pending',
     },
-    result: { started: true },
   };
 }
 
-export function claimTurnIn(
-  document: SessionDocument | undefined,
-  input: ClaimTurnInput,
-): { change: Change; claimed: boolean } {
-  const turn = document && findTurnIn(document.messages, (message) => message.message_id === input.messageId);
-  if (document === undefined || turn === undefined || turn.reply !== undefined)
-    return { change: undefined, claimed: false };
-  if (turn.question.attempt_id === input.attemptId) return { change: undefined, claimed: true };
-  const status = turn.question.status;
-  if (turn.question.attempt_id !== input.previousAttemptId || (status !== 'pending' && status !== 'failed')) {
-    return { change: undefined, claimed: false };
-  }
-  const { error_code: _previousError, ...question } = turn.question;
-  const claimed: StoredMessage = {
-    ...question,
-    status: 'pending',
-    attempt_id: input.attemptId,
-    attempt_at: input.now,
-    attempts: (question.attempts ?? 1) + 1,
-  };
-  return { change: { document: replaceMessage(document, claimed, input.now) }, claimed: true };
-}
-
-export function finishTurnIn(
-  document: SessionDocument | undefined,
-  input: FinishTurnInput,
-): { change: Change; finished: boolean } {
-  const turn = document && findTurnIn(document.messages, (message) => message.message_id === input.messageId);
-  if (document === undefined || turn === undefined) return { change: undefined, finished: false };
-  const { outcome } = input;
-  if (outcome.status === 'complete') {
-    if (turn.reply !== undefined)
-      return { change: undefined, finished: turn.reply.message_id === outcome.reply.message_id };
-  } else if (turn.question.attempt_id === input.attemptId && turn.question.status === outcome.status) {
-    return { change: undefined, finished: true };
-  }
-  if (
-    turn.reply !== undefined ||
-    turn.question.attempt_id !== input.attemptId ||
-    turn.question.status !== 'pending'
-  ) {
-    return { change: undefined, finished: false };
-  }
-  if (outcome.status === 'complete') {
-    const updated = replaceMessage(document, { ...turn.question, status: 'complete' }, input.now);
-    return {
-      change: {
-        document: {
-          ...updated,
-          message_count: updated.message_count + 1,
-          messages: [...updated.messages, outcome.reply],
-        },
-      },
-      finished: true,
-    };
-  }
-  const question: StoredMessage = { ...turn.question, status: outcome.status, error_code: outcome.errorCode };
-  return { change: { document: replaceMessage(document, question, input.now) }, finished: true };
-}
-
-function replaceMessage(document: SessionDocument, message: StoredMessage, now: string): SessionDocument {
+/** The session a first turn creates: the client's history, then the question. */
+export function newRecord(input: BeginTurnInput): SessionRecord {
+  const append = appendOf(input);
+  const messages = [...input.seedMessages, append.question];
   return {
-    ...document,
-    updated_at: now,
-    messages: document.messages.map((stored) =>
-      stored.message_id === message.message_id ? message : stored,
-    ),
+    schema_version: SESSION_SCHEMA_VERSION,
+    user_id: input.key.userId,
+    session_id: input.key.sessionId,
+    created_at: input.now,
+    updated_at: input.now,
+    message_count: messages.length,
+    messages,
+    turns: { [turnKey(append.messageId)]: append.state },
+    client_msg_ids: { [append.clientKey]: append.messageId },
   };
+}
+
+export function applyAppend(record: SessionRecord, append: Append, now: string): SessionRecord | undefined {
+  if (record.client_msg_ids[append.clientKey] !== undefined) return undefined;
+  return {
+    ...record,
+    updated_at: now,
+    message_count: record.message_count + 1,
+    messages: [...record.messages, append.question],
+    turns: { ...record.turns, [turnKey(append.messageId)]: append.state },
+    client_msg_ids: { ...record.client_msg_ids, [append.clientKey]: append.messageId },
+  };
+}
+
+/** The answer to a begin whose append did not apply; undefined when the append should be tried again. */
+export function settleBegin(record: SessionRecord, append: Append): BeginTurnResult | undefined {
+  const storedId = record.client_msg_ids[append.clientKey];
+  if (storedId === undefined) return undefined;
+  // The same message id means this very call already landed once (a repeated write).
+  if (storedId === append.messageId) return { started: true };
+  const existing = turnOf(record, storedId);
+  return existing === undefined ? undefined : { started: false, existing };
+}
+
+/** A failed or abandoned turn handed to a new attempt. */
+export function claimWrite(input: ClaimTurnInput): TurnWrite {
+  assertKeyable(input.messageId, 'message_id');
+  return {
+    messageId: input.messageId,
+    attemptId: input.previousAttemptId,
+    statuses: ['pending', 'failed'],
+    set: { status: 'pending', attempt_id: input.attemptId, attempt_at: input.now },
+    removeErrorCode: true,
+    countAttempt: true,
+    append: undefined,
+  };
+}
+
+/** True when the claim already landed: the unanswered turn is this attempt's. */
+export function settleClaim(record: SessionRecord | undefined, input: ClaimTurnInput): boolean {
+  const state = record?.turns[turnKey(input.messageId)];
+  return state !== undefined && state.status !== 'complete' && state.attempt_id === input.attemptId;
+}
+
+/** The turn's outcome; a reply is appended in the same write that marks the turn complete. */
+export function finishWrite(input: FinishTurnInput): TurnWrite {
+  assertKeyable(input.messageId, 'message_id');
+  const { outcome } = input;
+  return {
+    messageId: input.messageId,
+    attemptId: input.attemptId,
+    statuses: ['pending'],
+    set:
+      outcome.status === 'complete'
+        ? { status: 'complete', reply_id: outcome.reply.message_id }
+        : { status: outcome.status, error_code: outcome.errorCode },
+    removeErrorCode: false,
+    countAttempt: false,
+    append: outcome.status === 'complete' ? outcome.reply : undefined,
+  };
+}
+
+/** True when the outcome is already stored (a repeat of a write that landed). */
+export function settleFinish(record: SessionRecord | undefined, input: FinishTurnInput): boolean {
+  const state = record?.turns[turnKey(input.messageId)];
+  if (state === undefined) return false;
+  const { outcome } = input;
+  if (outcome.status === 'complete') return state.reply_id === outcome.reply.message_id;
+  return state.attempt_id === input.attemptId && state.status === outcome.status;
+}
+
+export function applyTurnWrite(
+  record: SessionRecord,
+  write: TurnWrite,
+  now: string,
+): SessionRecord | undefined {
+  const key = turnKey(write.messageId);
+  const state = record.turns[key];
+  if (state === undefined || state.attempt_id !== write.attemptId || !write.statuses.includes(state.status)) {
+    return undefined;
+  }
+  const next: TurnState = { ...state, ...write.set };
+  if (write.removeErrorCode) delete next.error_code;
+  if (write.countAttempt) next.attempts = state.attempts + 1;
+  const changed: SessionRecord = { ...record, updated_at: now, turns: { ...record.turns, [key]: next } };
+  if (write.append === undefined) return changed;
+  return {
+    ...changed,
+    message_count: record.message_count + 1,
+    messages: [...record.messages, write.append],
+  };
+}
+
+/** Ids become field names of the maps; the service's own ids always match the id pattern. */
+function assertKeyable(id: string, field: string): void {
+  if (!isKeyableId(id)) throw new AppError('INVALID_ID', `${field} 格式不正确。`, { field });
 }

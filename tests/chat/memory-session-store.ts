@@ -1,7 +1,19 @@
 import { AppError } from '../../shared/errors/app-error.js';
 import type { SessionDocument, SessionKey } from '../../shared/storage/session-document.js';
+import { presentSession, type SessionRecord } from '../../shared/storage/session-record.js';
 import type { SessionStore } from '../../shared/storage/session-store.js';
-import { beginTurnIn, claimTurnIn, findTurnIn, finishTurnIn } from '../../shared/storage/session-turns.js';
+import {
+  appendOf,
+  applyAppend,
+  applyTurnWrite,
+  claimWrite,
+  findTurnIn,
+  finishWrite,
+  newRecord,
+  settleBegin,
+  settleClaim,
+  settleFinish,
+} from '../../shared/storage/session-turns.js';
 
 type Operation = 'getSession' | 'beginTurn' | 'findTurn' | 'claimTurn' | 'finishTurn';
 /** What the next calls of an operation do instead of answering: fail, or never answer. */
@@ -12,7 +24,7 @@ export type StoreFault = 'unavailable' | 'hang';
  * test can plant per operation. Only the calls a chat turn makes are implemented.
  */
 export class MemorySessionStore implements SessionStore {
-  readonly documents = new Map<string, SessionDocument>();
+  readonly records = new Map<string, SessionRecord>();
   readonly calls: Operation[] = [];
   private readonly faults = new Map<Operation, StoreFault[]>();
 
@@ -20,8 +32,15 @@ export class MemorySessionStore implements SessionStore {
     this.faults.set(operation, [...(this.faults.get(operation) ?? []), ...faults]);
   }
 
+  /** The session as a reader sees it (turn states merged into the messages). */
   document(key: SessionKey): SessionDocument | undefined {
-    return this.documents.get(`${key.userId}/${key.sessionId}`);
+    const record = this.record(key);
+    return record && presentSession(record);
+  }
+
+  private record(key: SessionKey): SessionRecord | undefined {
+    const record = this.records.get(`${key.userId}/${key.sessionId}`);
+    return record && structuredClone(record);
   }
 
   private async enter(operation: Operation): Promise<void> {
@@ -31,9 +50,8 @@ export class MemorySessionStore implements SessionStore {
     if (fault === 'unavailable') throw new AppError('STORAGE_UNAVAILABLE', 'planted storage fault');
   }
 
-  private save(key: SessionKey, document: SessionDocument | undefined): void {
-    if (document !== undefined)
-      this.documents.set(`${key.userId}/${key.sessionId}`, structuredClone(document));
+  private save(key: SessionKey, record: SessionRecord | undefined): void {
+    if (record !== undefined) this.records.set(`${key.userId}/${key.sessionId}`, structuredClone(record));
   }
 
   async getSession(key: SessionKey, options: { recentMessages?: number } = {}) {
@@ -47,31 +65,42 @@ export class MemorySessionStore implements SessionStore {
 
   async beginTurn(input: Parameters<SessionStore['beginTurn']>[0]) {
     await this.enter('beginTurn');
-    const { change, result } = beginTurnIn(this.document(input.key), input);
-    this.save(input.key, change?.document);
-    return result;
+    const record = this.record(input.key);
+    if (record === undefined) {
+      this.save(input.key, newRecord(input));
+      return { started: true as const };
+    }
+    const append = appendOf(input);
+    const appended = applyAppend(record, append, input.now);
+    if (appended !== undefined) {
+      this.save(input.key, appended);
+      return { started: true as const };
+    }
+    const settled = settleBegin(record, append);
+    if (settled === undefined) throw new Error('session holds a client id without its turn');
+    return settled;
   }
 
   async findTurn(key: SessionKey, clientMessageId: string) {
     await this.enter('findTurn');
-    const document = this.document(key);
-    return (
-      document && structuredClone(findTurnIn(document.messages, (m) => m.client_msg_id === clientMessageId))
-    );
+    const record = this.record(key);
+    return record && findTurnIn(record, clientMessageId);
   }
 
   async claimTurn(input: Parameters<SessionStore['claimTurn']>[0]) {
     await this.enter('claimTurn');
-    const { change, claimed } = claimTurnIn(this.document(input.key), input);
-    this.save(input.key, change?.document);
-    return claimed;
+    const record = this.record(input.key);
+    const change = record && applyTurnWrite(record, claimWrite(input), input.now);
+    this.save(input.key, change);
+    return change !== undefined || settleClaim(record, input);
   }
 
   async finishTurn(input: Parameters<SessionStore['finishTurn']>[0]) {
     await this.enter('finishTurn');
-    const { change, finished } = finishTurnIn(this.document(input.key), input);
-    this.save(input.key, change?.document);
-    return finished;
+    const record = this.record(input.key);
+    const change = record && applyTurnWrite(record, finishWrite(input), input.now);
+    this.save(input.key, change);
+    return change !== undefined || settleFinish(record, input);
   }
 
   listSessions(): never {

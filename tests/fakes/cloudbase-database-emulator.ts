@@ -30,6 +30,13 @@ export interface EmulatorRequestRecord {
   collection: string | undefined;
 }
 
+/** A request with when it arrived and when its answer left (performance.now() milliseconds). */
+export interface TimedRequestRecord extends EmulatorRequestRecord {
+  startedAt: number;
+  /** NaN while unanswered (or when the connection was dropped). */
+  endedAt: number;
+}
+
 export interface InjectedFault {
   /** Only requests with this action (e.g. 'database.modifyDocument'); any action if omitted. */
   action?: string;
@@ -60,6 +67,13 @@ export interface CloudbaseEmulator {
   /** Every request received since start or the last reset/resetCounters, in arrival order. */
   requests(): readonly EmulatorRequestRecord[];
   requestCount(action?: string): number;
+  /** The same requests with their timing, to tell requests made side by side from ones made in turn. */
+  timedRequests(): readonly TimedRequestRecord[];
+  /**
+   * Answers every database request this much later (it still executes on arrival), as a network and
+   * database round trip would; 0 (the default) answers at once.
+   */
+  setRequestDelay(delayMs: number): void;
   resetCounters(): void;
   inject(fault: InjectedFault): void;
   clearFaults(): void;
@@ -106,11 +120,13 @@ function parseBody(text: string): Record<string, unknown> | undefined {
 }
 
 export async function startCloudbaseEmulator(
-  options: { port?: number; envId?: string } = {},
+  options: { port?: number; envId?: string; requestDelayMs?: number } = {},
 ): Promise<CloudbaseEmulator> {
   const envId = options.envId ?? 'test-env';
   const database = new EmulatorDatabase();
   let records: EmulatorRequestRecord[] = [];
+  let timed: TimedRequestRecord[] = [];
+  let requestDelayMs = options.requestDelayMs ?? 0;
   let faults: PendingFault[] = [];
   const sockets = new Set<Socket>();
   const { later, cancelAll: cancelTimers } = createDelayedTasks();
@@ -159,9 +175,21 @@ export async function startCloudbaseEmulator(
     const action = typeof body.action === 'string' ? body.action : '';
     const collection = typeof body.collectionName === 'string' ? body.collectionName : undefined;
     records.push({ action, collection });
+    const timing: TimedRequestRecord = {
+      action,
+      collection,
+      startedAt: performance.now(),
+      endedAt: Number.NaN,
+    };
+    timed.push(timing);
+    response.once('finish', () => {
+      timing.endedAt = performance.now();
+    });
     const fault = takeFault(action);
     if (!fault) {
-      sendJson(response, 200, execute(body, action));
+      const result = execute(body, action);
+      if (requestDelayMs > 0) later(requestDelayMs, () => sendJson(response, 200, result));
+      else sendJson(response, 200, result);
       return;
     }
     if (fault.dropConnection) {
@@ -207,8 +235,13 @@ export async function startCloudbaseEmulator(
     requests: () => [...records],
     requestCount: (action) =>
       action === undefined ? records.length : records.filter((record) => record.action === action).length,
+    timedRequests: () => timed.map((record) => ({ ...record })),
+    setRequestDelay: (delayMs) => {
+      requestDelayMs = delayMs;
+    },
     resetCounters: () => {
       records = [];
+      timed = [];
     },
     inject: (fault) => {
       if ((fault.times ?? 1) <= 0) return;
@@ -227,6 +260,7 @@ export async function startCloudbaseEmulator(
       database.clear();
       faults = [];
       records = [];
+      timed = [];
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

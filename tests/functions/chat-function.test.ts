@@ -160,10 +160,15 @@ describe('chat and history through wx.cloud.callFunction events', () => {
     expect(afterFailure.messages).toEqual([
       expect.objectContaining({ role: 'user', content: '我很难受', status: 'failed' }),
     ]);
+    // The turn's state is stored in the session's turn map (docs/storage.md), beside the message.
     const document = services.emulator.documents(TEST_COLLECTION)[0] as {
       messages: Record<string, unknown>[];
+      turns: Record<string, Record<string, unknown>>;
     };
-    expect(document.messages[0]).toMatchObject({ status: 'failed', error_code: 'LLM_UPSTREAM_ERROR' });
+    expect(document.turns[`m_${String(document.messages[0]?.message_id)}`]).toMatchObject({
+      status: 'failed',
+      error_code: 'LLM_UPSTREAM_ERROR',
+    });
 
     services.model.reset();
     await chat({ user_id: 'u1', session_id: 's1', message: '我很难受' });

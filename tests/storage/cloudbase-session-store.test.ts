@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 import { ensureCollections, requiredCollections } from '../../scripts/ensure-collections.js';
 import { type CloudbaseDatabase, openCloudbaseDatabase } from '../../shared/cloudbase/cloudbase-sdk.js';
 import { createCloudbaseSessionStore, documentId } from '../../shared/storage/cloudbase-session-store.js';
-import { sessionDocumentSchema } from '../../shared/storage/session-document.js';
+import { sessionRecordSchema } from '../../shared/storage/session-record.js';
 import type { SessionStore } from '../../shared/storage/session-store.js';
 import {
   type CloudbaseEmulator,
@@ -70,6 +70,10 @@ testSessionStore('cloudbase', async () => {
   return {
     store: createStore(),
     storedDocuments: async () => storedDocuments(),
+    writeRawSession: async (document) => {
+      const key = { userId: document.user_id, sessionId: document.session_id };
+      await (await database).collection(collection).add({ _id: documentId(key), ...document });
+    },
     cleanup: async () => {
       emulator.reset();
     },
@@ -85,31 +89,92 @@ describe('cloudbase session store', () => {
     store = createStore();
   });
 
-  it('spends one read and three writes on a turn to a new session', async () => {
+  it('spends one request per store call on a turn to a new session: read, insert, outcome', async () => {
     const key = { userId: 'alice', sessionId: 's1' };
     expect(await store.getSession(key)).toBeUndefined();
     await appendTurn(store, turnInput(key, turnMessages('t1'), { sessionExisted: false }));
-    expect(emulator.requests()).toEqual([
+    expect(emulator.requests().map(({ action, collection }) => ({ action, collection }))).toEqual([
       { action: 'database.getDocument', collection },
       { action: 'database.insertDocument', collection },
-      { action: 'database.modifyDocument', collection },
       { action: 'database.modifyDocument', collection },
     ]);
   });
 
-  it('spends one read and three writes on a turn to an existing session', async () => {
+  it('spends one request per store call on a turn to an existing session: read, append, outcome', async () => {
     const key = { userId: 'alice', sessionId: 's1' };
     await appendTurn(store, turnInput(key, turnMessages('t1')));
     emulator.resetCounters();
 
     expect(await store.getSession(key)).toBeDefined();
     await appendTurn(store, turnInput(key, turnMessages('t2'), { sessionExisted: true }));
-    expect(emulator.requests()).toEqual([
+    expect(emulator.requests().map(({ action, collection }) => ({ action, collection }))).toEqual([
       { action: 'database.getDocument', collection },
       { action: 'database.modifyDocument', collection },
       { action: 'database.modifyDocument', collection },
-      { action: 'database.modifyDocument', collection },
     ]);
+  });
+
+  it('makes each turn call one request on the warm path: fail, claim, finish', async () => {
+    const key = { userId: 'alice', sessionId: 's1' };
+    const [question, answer] = turnMessages('t1');
+    if (question === undefined || answer === undefined) throw new Error('turn fixture');
+    await store.beginTurn({
+      key,
+      seedMessages: [],
+      question: { ...question, status: 'pending' },
+      now: minute(1),
+      sessionExisted: false,
+    });
+    const requestsOf = async (call: () => Promise<unknown>) => {
+      emulator.resetCounters();
+      await call();
+      return emulator.requests().map(({ action }) => action);
+    };
+    const owner = { key, messageId: question.message_id };
+    expect(
+      await requestsOf(() =>
+        store.finishTurn({
+          ...owner,
+          attemptId: 'attempt-t1-user',
+          outcome: { status: 'failed', errorCode: 'LLM_TIMEOUT' },
+          now: minute(2),
+        }),
+      ),
+    ).toEqual(['database.modifyDocument']);
+    expect(
+      await requestsOf(() =>
+        store.claimTurn({
+          ...owner,
+          previousAttemptId: 'attempt-t1-user',
+          attemptId: 'retry',
+          now: minute(3),
+        }),
+      ),
+    ).toEqual(['database.modifyDocument']);
+    expect(
+      await requestsOf(() =>
+        store.finishTurn({
+          ...owner,
+          attemptId: 'retry',
+          outcome: { status: 'complete', reply: answer },
+          now: minute(4),
+        }),
+      ),
+    ).toEqual(['database.modifyDocument']);
+    expect(await requestsOf(() => store.getSession(key, { recentMessages: 10 }))).toEqual([
+      'database.getDocument',
+    ]);
+    // A repeat that landed before is told from a refusal by one read.
+    expect(
+      await requestsOf(() =>
+        store.finishTurn({
+          ...owner,
+          attemptId: 'retry',
+          outcome: { status: 'complete', reply: answer },
+          now: minute(4),
+        }),
+      ),
+    ).toEqual(['database.modifyDocument', 'database.getDocument']);
   });
 
   it('appends with a server-side $push and $inc on the owner-filtered document, never a whole-document write', async () => {
@@ -122,53 +187,67 @@ describe('cloudbase session store', () => {
       const secondTurn = turnMessages('t2');
       await appendTurn(recordedStore, turnInput(key, secondTurn, { now: minute(2), sessionExisted: true }));
 
-      expect(recorder.bodies).toHaveLength(3);
+      expect(recorder.bodies).toHaveLength(2);
       for (const body of recorder.bodies) {
         expect(body.action).toBe('database.modifyDocument');
         // merge:false would be a replace (`doc().set()`), losing turns written since the caller's read.
         expect(body.merge).toBe(true);
         expect(body.upsert).toBe(false);
       }
-      const [begin, reply, status] = recorder.bodies.map((body) => ({
+      const [begin, reply] = recorder.bodies.map((body) => ({
         query: parseEjsonField(body.query),
         data: parseEjsonField(body.data),
       }));
       const [question, answer] = secondTurn;
-      // The append and the duplicate check are one conditional write.
+      const {
+        status: _status,
+        attempt_id: _attempt,
+        attempt_at: _at,
+        attempts: _count,
+        ...bareQuestion
+      } = question ?? userMessage('missing');
+      const turn = `turns.m_${question?.message_id}`;
+      // The append and the duplicate check are one conditional write on a plain dotted field.
       expect(begin).toEqual({
         query: {
           _id: documentId(key),
           user_id: 'alice',
-          'messages.client_msg_id': { $ne: question?.client_msg_id },
+          schema_version: 2,
+          [`client_msg_ids.c_${question?.client_msg_id}`]: { $exists: false },
         },
         data: {
-          $push: { messages: { $each: [{ ...question, status: 'pending' }] } },
+          $push: { messages: { $each: [bareQuestion] } },
           $inc: { message_count: 1 },
-          $set: { updated_at: minute(2) },
+          $set: {
+            updated_at: minute(2),
+            [turn]: {
+              attempt_id: question?.attempt_id,
+              attempt_at: question?.attempt_at,
+              attempts: 1,
+              status: 'pending',
+            },
+            [`client_msg_ids.c_${question?.client_msg_id}`]: question?.message_id,
+          },
         },
       });
-      // The reply lands only while this attempt owns the pending question and no reply exists.
+      // The reply lands, and settles the turn, only while this attempt owns the pending turn: one write.
       expect(reply).toEqual({
         query: {
           _id: documentId(key),
           user_id: 'alice',
-          messages: {
-            $elemMatch: {
-              role: 'user',
-              message_id: question?.message_id,
-              attempt_id: question?.attempt_id,
-              status: 'pending',
-            },
-          },
-          'messages.reply_to': { $ne: question?.message_id },
+          [`${turn}.attempt_id`]: question?.attempt_id,
+          [`${turn}.status`]: 'pending',
         },
         data: {
           $push: { messages: { $each: [answer] } },
           $inc: { message_count: 1 },
-          $set: { updated_at: minute(2) },
+          $set: {
+            updated_at: minute(2),
+            [`${turn}.status`]: 'complete',
+            [`${turn}.reply_id`]: answer?.message_id,
+          },
         },
       });
-      expect(status?.data).toEqual({ $set: { 'messages.$.status': 'complete', updated_at: minute(2) } });
     } finally {
       await recorder.close();
     }
@@ -179,9 +258,7 @@ describe('cloudbase session store', () => {
     await appendTurn(store, turnInput(key, turnMessages('t1'), { seedMessages: [userMessage('seed')] }));
     const [row] = storedRows();
     expect(row?._id).toBe(documentId(key));
-    expect(() =>
-      z.strictObject({ ...sessionDocumentSchema.shape, _id: z.string() }).parse(row),
-    ).not.toThrow();
+    expect(() => z.strictObject({ ...sessionRecordSchema.shape, _id: z.string() }).parse(row)).not.toThrow();
   });
 
   const faults: [string, InjectedFault][] = [

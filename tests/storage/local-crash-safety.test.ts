@@ -20,7 +20,8 @@ import * as z from 'zod/mini';
 import { usageDocumentSchema } from '../../shared/limits/usage-document.js';
 import { withFileLock } from '../../shared/storage/file-lock.js';
 import { createLocalFileSessionStore } from '../../shared/storage/local-file-session-store.js';
-import { type SessionDocument, sessionDocumentSchema } from '../../shared/storage/session-document.js';
+import type { SessionDocument } from '../../shared/storage/session-document.js';
+import { presentSession, sessionRecordSchema } from '../../shared/storage/session-record.js';
 import { listFilesRecursively } from '../support/temporary-files.js';
 import { CRASH_SESSIONS, type CrashAck } from './local-crash-worker.js';
 
@@ -145,9 +146,10 @@ async function survey(dataDir: string): Promise<Survey> {
     } else if (/^usage\/[A-Za-z0-9_-]+\/[^/]+\.json$/.test(file)) {
       usageDocumentSchema.parse(JSON.parse(await text()));
     } else if (/^[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+\.json$/.test(file)) {
-      const parsed = sessionDocumentSchema.safeParse(JSON.parse(await text()));
+      const parsed = sessionRecordSchema.safeParse(JSON.parse(await text()));
       if (!parsed.success) throw new Error(`${file} does not validate: ${parsed.error.message}`);
-      const document = parsed.data;
+      // Questions as readers see them, with their turn's state from the turn map.
+      const document = presentSession(parsed.data);
       expect(file).toBe(`${document.user_id}/${document.session_id}.json`);
       sessions.set(`${document.user_id}/${document.session_id}`, document);
     } else {

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { createLocalFileSessionStore } from '../../shared/storage/local-file-session-store.js';
-import { type SessionDocument, sessionDocumentSchema } from '../../shared/storage/session-document.js';
+import type { SessionDocument } from '../../shared/storage/session-document.js';
+import { presentSession, sessionRecordSchema } from '../../shared/storage/session-record.js';
 import type { SessionStore } from '../../shared/storage/session-store.js';
 import { createTemporaryDataDir, listFilesRecursively } from '../support/temporary-files.js';
 import {
@@ -34,7 +35,7 @@ async function readSessionFiles(dataDir: string): Promise<unknown[]> {
   return Promise.all(sessionFiles.map((file) => readJson(path.join(dataDir, file))));
 }
 
-const strictSessionSchema = z.strictObject(sessionDocumentSchema.shape);
+const strictSessionSchema = z.strictObject(sessionRecordSchema.shape);
 const sessionIndexSchema = z.strictObject({
   schema_version: z.literal(1),
   sessions: z.record(
@@ -48,6 +49,20 @@ testSessionStore('local file', async () => {
   return {
     store: createLocalFileSessionStore({ dataDir }),
     storedDocuments: () => readSessionFiles(dataDir),
+    writeRawSession: async (document) => {
+      await mkdir(path.join(dataDir, document.user_id), { recursive: true });
+      await writeFile(
+        path.join(dataDir, document.user_id, `${document.session_id}.json`),
+        JSON.stringify(document),
+      );
+      const entry = {
+        user_id: document.user_id,
+        session_id: document.session_id,
+        created_at: document.created_at,
+      };
+      const sessions = { [`${document.user_id}/${document.session_id}`]: entry };
+      await writeFile(path.join(dataDir, 'sessions.json'), JSON.stringify({ schema_version: 1, sessions }));
+    },
     cleanup: () => rm(root, { recursive: true, force: true }),
   };
 });
@@ -97,7 +112,7 @@ describe('local file session store', () => {
     );
 
     const aliceFile = strictSessionSchema.parse(await readJson(path.join(dataDir, 'alice', 's1.json')));
-    expect(aliceFile).toEqual(await store.getSession({ userId: 'alice', sessionId: 's1' }));
+    expect(presentSession(aliceFile)).toEqual(await store.getSession({ userId: 'alice', sessionId: 's1' }));
     expect(aliceFile.messages.map((message) => message.message_id)).toEqual([
       'a-user',
       'a-agent',

@@ -2,12 +2,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { AppError } from '../../shared/errors/app-error.js';
 import {
+  SESSION_SCHEMA_VERSION,
   type SessionDocument,
   type SessionKey,
   type StoredMessage,
-  sessionDocumentSchema,
 } from '../../shared/storage/session-document.js';
+import { sessionRecordSchema } from '../../shared/storage/session-record.js';
 import type { SessionStore, TurnOutcome } from '../../shared/storage/session-store.js';
+import { legacyContractTests } from './session-legacy-contract.js';
 import { privacyContractTests } from './session-privacy-contract.js';
 import { turnContractTests } from './session-turn-contract.js';
 
@@ -23,6 +25,8 @@ export interface SessionStoreHarness {
    * their `_id`), bypassing the adapter's read path, so a test can tell what was actually written.
    */
   storedDocuments(): Promise<unknown[]>;
+  /** Stores a document exactly as given (an older schema version, say), as the backend would hold it. */
+  writeRawSession(document: { user_id: string; session_id: string } & Record<string, unknown>): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -194,7 +198,7 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
       );
 
       const expected: SessionDocument = {
-        schema_version: 1,
+        schema_version: SESSION_SCHEMA_VERSION,
         user_id: alice,
         session_id: 's1',
         created_at: minute(5),
@@ -205,8 +209,29 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
       expect(await store.getSession({ userId: alice, sessionId: 's1' })).toEqual(expected);
       const stored = await harness.storedDocuments();
       expect(stored).toHaveLength(1);
-      // Strict: the stored record carries exactly the schema's fields, nothing the adapter leaked in.
-      expect(z.strictObject(sessionDocumentSchema.shape).parse(stored[0])).toEqual(expected);
+      // Strict: the stored record carries exactly the schema's fields, nothing the adapter leaked in. The
+      // question is stored without its turn state, which lives in the turn map beside the messages.
+      const {
+        status: _status,
+        attempt_id: _attempt,
+        attempt_at: _at,
+        attempts: _attempts,
+        ...bareQuestion
+      } = messages[0] as StoredMessage;
+      expect(z.strictObject(sessionRecordSchema.shape).parse(stored[0])).toEqual({
+        ...expected,
+        messages: [...seed, bareQuestion, messages[1]],
+        turns: {
+          'm_t1-user': {
+            attempt_id: 'attempt-t1-user',
+            attempt_at: minute(0),
+            attempts: 1,
+            status: 'complete',
+            reply_id: 't1-agent',
+          },
+        },
+        client_msg_ids: { 'c_client-t1-user': 't1-user' },
+      });
     });
 
     it('appends to an existing session, ignoring the seed because the stored copy wins', async () => {
@@ -224,7 +249,7 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
       );
 
       expect(await store.getSession(key)).toEqual({
-        schema_version: 1,
+        schema_version: SESSION_SCHEMA_VERSION,
         user_id: alice,
         session_id: 's1',
         created_at: minute(1),
@@ -507,6 +532,7 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
 
     turnContractTests(() => ({ store, harness }));
     privacyContractTests(() => ({ store, harness }));
+    legacyContractTests(() => ({ store, harness }));
 
     it('round-trips message contents and optional fields exactly', async () => {
       const key = { userId: alice, sessionId: 'unicode' };
@@ -546,15 +572,33 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
       const session = await store.getSession(key);
       // Strict equality: an absent optional field must come back absent, not as `undefined` or `null`.
       expect(session?.messages).toStrictEqual([...seed, ...messages]);
-      const stored = await harness.storedDocuments();
-      expect((stored[0] as SessionDocument).messages).toStrictEqual([...seed, ...messages]);
+      const stored = sessionRecordSchema.parse((await harness.storedDocuments())[0]);
+      expect(stored.messages).toStrictEqual([
+        ...seed,
+        {
+          message_id: 'turn-user',
+          role: 'user',
+          content: messages[0]?.content,
+          timestamp: '2026-03-01T10:00:01.000Z',
+          client_msg_id: 'c-1',
+        },
+      ]);
+      expect(stored.turns).toStrictEqual({
+        'm_turn-user': {
+          attempt_id: 'a-1',
+          attempt_at: '2026-03-01T10:00:01.000Z',
+          attempts: 1,
+          status: 'failed',
+          error_code: 'LLM_TIMEOUT',
+        },
+      });
     });
   });
 }
 
 function summary(userId: string, sessionId: string, createdAt: string, updatedAt: string, count: number) {
   return {
-    schema_version: 1,
+    schema_version: SESSION_SCHEMA_VERSION,
     user_id: userId,
     session_id: sessionId,
     created_at: createdAt,

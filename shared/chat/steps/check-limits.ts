@@ -1,5 +1,5 @@
 import { AppError } from '../../errors/app-error.js';
-import { findTurnIn, turnStatusOf } from '../../storage/session-turns.js';
+import { turnStatusOf } from '../../storage/session-turns.js';
 import type { TurnContext } from '../turn-context.js';
 
 /**
@@ -9,10 +9,15 @@ import type { TurnContext } from '../turn-context.js';
  */
 export function checkLimits(turn: TurnContext): void {
   const clientId = turn.request.clientMsgId;
-  const earlier =
+  const messages = turn.session?.messages ?? [];
+  const question =
     clientId === undefined
       ? undefined
-      : findTurnIn(turn.session?.messages ?? [], (message) => message.client_msg_id === clientId);
+      : messages.find((message) => message.role === 'user' && message.client_msg_id === clientId);
+  const earlier = question && {
+    question,
+    reply: messages.find((message) => message.role === 'agent' && message.reply_to === question.message_id),
+  };
   const needsModel = earlier === undefined || turnStatusOf(earlier) === 'failed';
   if (
     earlier === undefined &&
