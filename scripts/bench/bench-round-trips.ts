@@ -11,7 +11,11 @@ import { createLogger } from '../../shared/logging/logger.js';
 import type { ChatModel } from '../../shared/model/chat-model.js';
 import { createFunctionHandler } from '../../shared/runtime/create-function-handler.js';
 import type { TimedRequestRecord } from '../../tests/fakes/cloudbase-database-emulator.js';
-import { TEST_COLLECTION, TEST_USAGE_COLLECTION, type TestServices } from '../../tests/support/test-services.js';
+import {
+  TEST_COLLECTION,
+  TEST_USAGE_COLLECTION,
+  type TestServices,
+} from '../../tests/support/test-services.js';
 
 const instantModel: ChatModel = {
   provider: 'openai',

@@ -1,9 +1,3 @@
-/**
- * `shared/` holds only what the functions run: every TypeScript file there must be an input of the chat or
- * the history bundle, built exactly as `npm run build` builds them (esbuild's metafile, nothing written).
- * Training, evaluation and benchmark code belongs under scripts/.
- */
-import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build, transform } from 'esbuild';
