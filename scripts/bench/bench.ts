@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: cold load of each built bundle against bare `node -e ''` measured in the same run,
  * bundle sizes, the chat handler's warm overhead per turn and database round trips per turn, against
- * the loopback fakes. Figures go to stdout (and .bench/latest.json) for the README.
+ * the loopback fakes. Figures go to stdout (and .bench/latest.json) for the README and docs/benchmark.md.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
