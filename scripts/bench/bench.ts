@@ -250,7 +250,7 @@ const sizes = Object.fromEntries(
     FUNCTION_NAMES.map(async (name) => [
       name,
       {
-        bundle_bytes: (await stat(path.join(distDir, name, 'index.js'))).size,
+        bundle_bytes: (await stat(path.join(distDir, name, 'index.impl.js'))).size,
         deployed_bytes: directorySize(path.join(distDir, name)),
       },
     ]),

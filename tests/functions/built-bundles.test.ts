@@ -76,19 +76,30 @@ describe('the built bundles', () => {
         'prompt/crisis-patterns.json',
         'prompt/crisis-response.txt',
         'vendor/cloudbase-node-sdk.js',
+        'vendor/cloudbase-node-sdk.impl.js',
+        'vendor/cloudbase-node-sdk.impl.js.cache',
         'vendor/openai.js',
+        'vendor/openai.impl.js',
+        'vendor/openai.impl.js.cache',
       ],
       // The history function never calls the model, so it does not carry the model SDK.
-      history: ['vendor/cloudbase-node-sdk.js'],
+      history: [
+        'vendor/cloudbase-node-sdk.js',
+        'vendor/cloudbase-node-sdk.impl.js',
+        'vendor/cloudbase-node-sdk.impl.js.cache',
+      ],
     };
     for (const [name, vendorFiles] of Object.entries(expected)) {
       const files = (await readdir(path.join(deployDir, name), { recursive: true }))
         .map((file) => file.split(path.sep).join('/'))
-        .filter((file) => file.endsWith('.js') || file.endsWith('.json') || file.endsWith('.txt'))
+        .filter((file) => /\.(js|json|txt|cache)$/.test(file))
         .filter((file) => !file.endsWith('.LEGAL.txt'));
       expect(files.sort()).toEqual(
         [
+          // Each bundle is a small loader, the code, and the V8 code cache of the code.
           'index.js',
+          'index.impl.js',
+          'index.impl.js.cache',
           'package.json',
           'prompt/counselor_prompt.txt',
           'prompt/emotion-labels.json',
