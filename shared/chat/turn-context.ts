@@ -1,5 +1,6 @@
 import type { Config } from '../config/load-config.js';
 import type { ReplyWithEmotion } from '../emotion/resolve-reply-emotion.js';
+import type { AppError } from '../errors/app-error.js';
 import type { UsageLimits } from '../limits/enforce-usage-limits.js';
 import type { UsageStore } from '../limits/usage-store.js';
 import type { Logger } from '../logging/logger.js';
@@ -41,7 +42,7 @@ export interface TurnSettings {
 /** How counting this message against the user's limits went; decided on once the session is read. */
 export type UsageCharge =
   | { kind: 'counted' }
-  | { kind: 'refused'; error: Error }
+  | { kind: 'refused'; error: AppError }
   /** Not counted: no counters, or they could not answer in time (the turn goes on, logged). */
   | { kind: 'uncounted' };
 

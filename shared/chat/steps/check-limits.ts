@@ -28,9 +28,7 @@ export function checkLimits(turn: TurnContext): void {
     });
   }
   if (needsModel && turn.usage.kind === 'refused') {
-    turn.logger.info('usage.limited', {
-      code: turn.usage.error instanceof AppError ? turn.usage.error.code : '',
-    });
+    turn.logger.info('usage.limited', { code: turn.usage.error.code });
     throw turn.usage.error;
   }
 }

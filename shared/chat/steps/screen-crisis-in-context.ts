@@ -12,16 +12,16 @@ export async function screenCrisisInContext(turn: TurnContext): Promise<void> {
     stored.length > 0
       ? stored.filter((message) => message.role === 'user').map((message) => message.content)
       : turn.request.history.filter((item) => item.role === 'user').map((item) => item.content);
-  const screen = screenCrisisRisk(
+  const inContext = screenCrisisRisk(
     { message: turn.request.message, recentUserMessages },
     turn.settings.safety.crisis,
   );
   // A new session's seed is screened on the turn that stores it: words of risk in it bring care (the
   // guidance and the hotlines) even to a calm message, which the context rule alone would leave unflagged.
-  if (screen.level === 'none' && stored.length === 0 && seedShowsRisk(turn, recentUserMessages)) {
-    screen.level = 'medium';
-    screen.categories = ['seeded_history'];
-  }
+  const screen =
+    inContext.level === 'none' && stored.length === 0 && seedShowsRisk(turn, recentUserMessages)
+      ? { level: 'medium' as const, categories: ['seeded_history'] }
+      : inContext;
   if (screen.level === 'none') return;
   turn.crisis = screen;
   if (screen.level === 'high') {
