@@ -31,7 +31,10 @@ export function createOpenAiChatModel(config: ModelConfig): ChatModel {
   return {
     provider: 'openai',
     prepare() {
-      connect().catch(() => undefined);
+      // Node loads its fetch (undici) on first touch, which the SDK does only when it builds a request.
+      connect()
+        .then(() => Reflect.get(globalThis, 'FormData'))
+        .catch(() => undefined);
     },
     async complete(attempt) {
       const { sdk, client: openai } = await connect();
