@@ -22,10 +22,11 @@ import {
   TEST_USAGE_COLLECTION,
 } from '../../tests/support/test-services.js';
 import { buildFunctions, FUNCTION_NAMES } from '../build.js';
-import { measureCrisisClassifier, reportCrisisClassifier } from './bench-crisis.js';
+import { measureCrisisClassifier } from './bench-crisis.js';
 import { measureEmotionClassifier } from './bench-emotion.js';
 import { loadRunMessages, measureLoadRun } from './bench-load-run.js';
 import { measureRoundTrips } from './bench-round-trips.js';
+import { reportClassifier } from './measure-classifier.js';
 
 process.env.TENCENTCLOUD = 'true';
 process.env.SILENCE = 'true';
@@ -346,12 +347,5 @@ for (const [storage, figures] of Object.entries(loadRun)) {
   if (figures.lost + figures.duplicated + figures.misordered + figures.failed_sends > 0) process.exitCode = 1;
 }
 console.info(`  messages: ${loadRun.cloudbase.messages_from}`);
-console.info(
-  `\nEmotion classifier: adds ${(emotionClassifier.added_bytes / 1024).toFixed(0)} KB to chat ` +
-    `(code ${(emotionClassifier.code_bytes / 1024).toFixed(1)} KB + weights ${(emotionClassifier.weights_bytes / 1024).toFixed(0)} KB; limit 300 KB), ` +
-    `${(emotionClassifier.per_message_ms * 1000).toFixed(0)} µs per message over ${emotionClassifier.messages} messages (limit 200 µs), ` +
-    `weights loaded on first use in ${emotionClassifier.weights_load_ms} ms`,
-);
-if (!emotionClassifier.added_within_limit || !emotionClassifier.per_message_within_limit)
-  process.exitCode = 1;
-reportCrisisClassifier(crisisClassifier);
+reportClassifier('Emotion classifier', emotionClassifier);
+reportClassifier('Crisis classifier', crisisClassifier);
