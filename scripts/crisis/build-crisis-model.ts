@@ -27,7 +27,8 @@ if (dataFile === undefined || out === undefined) {
 const rules = loadCrisisRules(promptDir);
 const { rows, leftOut } = readCrisisRows(dataFile);
 const file = fitCrisisModel(rows.map((row) => toTrainingRow(row, rules)));
-const json = `${JSON.stringify(file)}\n`;
+// Two-space indentation is what Biome writes, so the built file is committed as it is.
+const json = `${JSON.stringify(file, null, 2)}\n`;
 writeFileSync(out, json);
 const risk = rows.filter((row) => row.risk).length;
 console.info(

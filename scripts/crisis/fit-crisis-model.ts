@@ -33,7 +33,7 @@ export const FIT_SETTINGS = {
   /** High: the lowest threshold whose out-of-fold precision is at least this... */
   highPrecision: 0.95,
   /** ...that flags at most this share of no-risk rows (the fixed template replaces the reply)... */
-  highMaxFalsePositiveRate: 0.005,
+  highMaxFalsePositiveRate: 0.003,
   /** ...and still finds this share of the risk rows; otherwise the classifier never says high. */
   highMinRecall: 0.1,
   weightUnit: 0.001,
