@@ -26,12 +26,13 @@ if (dataFile === undefined || out === undefined) {
 }
 const rules = loadCrisisRules(promptDir);
 const { rows, leftOut } = readCrisisRows(dataFile);
-const file = fitCrisisModel(rows.map((row) => toTrainingRow(row, rules)));
-const json = `${JSON.stringify(file)}\n`;
+const { file, l2 } = fitCrisisModel(rows.map((row) => toTrainingRow(row, rules)));
+// Two-space indentation is what Biome writes, so the built file is committed as it is.
+const json = `${JSON.stringify(file, null, 2)}\n`;
 writeFileSync(out, json);
 const risk = rows.filter((row) => row.risk).length;
 console.info(
   `${out}: ${Object.keys(file.weights).length} weights, ${(Buffer.byteLength(json) / 1024).toFixed(0)} KB; ` +
     `trained on ${rows.length} rows (${risk} risk), ${leftOut} rows with risk null left out; ` +
-    `thresholds medium ${file.thresholds.medium}, high ${file.thresholds.high ?? 'never'}`,
+    `L2 ${l2}, thresholds medium ${file.thresholds.medium}, high ${file.thresholds.high ?? 'never'}`,
 );

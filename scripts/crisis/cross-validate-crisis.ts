@@ -2,7 +2,8 @@
  * Stratified 5-fold cross-validation of the whole screen on PsySUICIDE-style rows: for each fold the
  * classifier is built (calibration and thresholds included) from the other four folds only, exactly as
  * `npm run build:crisis-model` builds the shipped weights from all rows, and every layer is scored on
- * the held-out fold. No row is ever scored by a model that learnt from it.
+ * the held-out fold. No row is ever scored by a model that learnt from it, and nothing the fold's
+ * model chose (L2 strength, calibration, thresholds) was chosen on it.
  */
 import { compileCrisisModel } from '../../shared/safety/crisis-model.js';
 import type { CrisisRules } from '../../shared/safety/screen-crisis-risk.js';
@@ -25,15 +26,15 @@ export function crossValidateCrisis(
   const training = rows.map((row) => toTrainingRow(row, rules));
   const assignment = stratifiedFolds(rows, folds);
   const outcomes: CrossValidatedRow[] = [];
-  const thresholds: { medium: number; high: number | null }[] = [];
+  const choices: { medium: number; high: number | null; l2: number }[] = [];
   for (let fold = 0; fold < folds; fold += 1) {
-    const file = fitCrisisModel(training.filter((_row, index) => assignment[index] !== fold));
-    thresholds.push(file.thresholds);
+    const { file, l2 } = fitCrisisModel(training.filter((_row, index) => assignment[index] !== fold));
+    choices.push({ ...file.thresholds, l2 });
     const model = compileCrisisModel(file);
     rows.forEach((row, index) => {
       if (assignment[index] !== fold) return;
       outcomes.push({ risk: row.risk, group: row.channel, levels: screenLayers(row.text, rules, model) });
     });
   }
-  return { outcomes, thresholds };
+  return { outcomes, choices };
 }

@@ -38,16 +38,18 @@ const print = (lines: readonly string[]) => {
 if (cvFile !== undefined) {
   const started = performance.now();
   const { rows, leftOut } = readCrisisRows(cvFile);
-  const { outcomes, thresholds } = crossValidateCrisis(rows, assets.rules);
+  const { outcomes, choices } = crossValidateCrisis(rows, assets.rules);
   console.info(
     `${cvFile}: cross-validated, 5 stratified folds, ${rows.length} rows (${leftOut} with risk null left out)`,
   );
   print(layerTable(outcomes));
   print(groupTable(outcomes, 'channel'));
-  const described = thresholds.map(
-    ({ medium, high }) => `${medium.toFixed(3)}/${high === null ? 'never' : high.toFixed(3)}`,
+  const described = choices.map(
+    ({ medium, high, l2 }) => `${medium.toFixed(3)}/${high === null ? 'never' : high.toFixed(3)}/${l2}`,
   );
-  console.info(`  thresholds medium/high chosen inside each fold's training rows: ${described.join(', ')}`);
+  console.info(
+    `  thresholds medium/high and L2 chosen inside each fold's training rows: ${described.join(', ')}`,
+  );
   console.info(`  (${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }
 

@@ -1,10 +1,12 @@
 /**
  * Makes the crisis classifier's weights file from labelled rows, the same way for the shipped weights
  * (all PsySUICIDE rows) and inside each fold of `npm run eval:crisis` (the training folds only):
- * out-of-fold scores from 5 folds → Platt calibration → thresholds → weights trained on every row.
+ * out-of-fold scores from 5 folds for each L2 strength → the strength with the best out-of-fold AUC →
+ * Platt calibration of its scores → thresholds → weights trained on every row with it.
  * No randomness, fixed orders: the same rows give the same bytes.
  */
 import type { CrisisModelFile } from '../../shared/safety/crisis-model.js';
+import { areaUnderCurve, fitPlatt } from './score-statistics.js';
 import { stratifiedFolds } from './stratified-folds.js';
 import {
   type LinearModel,
@@ -26,6 +28,8 @@ export interface CrisisTrainingRow {
 export const FIT_SETTINGS = {
   folds: 5,
   training: { minCount: 2, l2: 0.003, epochs: 200, learningRate: 0.5, riskWeight: 2 } as TrainingOptions,
+  /** L2 strengths tried on the rows given, by their out-of-fold AUC; `training.l2` is replaced by the best. */
+  l2Candidates: [0.001, 0.003, 0.01],
   /** Medium: the highest threshold at which rules + classifier reach this recall out of fold... */
   targetRecall: 0.92,
   /** ...unless the two together then flag more than this share of no-risk rows. */
@@ -33,7 +37,7 @@ export const FIT_SETTINGS = {
   /** High: the lowest threshold whose out-of-fold precision is at least this... */
   highPrecision: 0.95,
   /** ...that flags at most this share of no-risk rows (the fixed template replaces the reply)... */
-  highMaxFalsePositiveRate: 0.005,
+  highMaxFalsePositiveRate: 0.003,
   /** ...and still finds this share of the risk rows; otherwise the classifier never says high. */
   highMinRecall: 0.1,
   weightUnit: 0.001,
@@ -43,27 +47,33 @@ export const ABOUT =
   'Crisis classifier weights made by npm run build:crisis-model from the validation split of PsySUICIDE ' +
   '(PsyGUARD, Qiu, Ma & Lan, EMNLP 2024, github.com/qiuhuachuan/PsyGUARD, MIT licence). See docs/safety.md.';
 
+export interface FittedCrisisModel {
+  file: CrisisModelFile;
+  /** The L2 strength chosen on the training rows (not stored: the weights already carry it). */
+  l2: number;
+}
+
 export function fitCrisisModel(
   rows: readonly CrisisTrainingRow[],
   settings: typeof FIT_SETTINGS = FIT_SETTINGS,
-): CrisisModelFile {
-  const folds = stratifiedFolds(rows, settings.folds);
-  const outOfFold = new Array<number>(rows.length).fill(0);
-  for (let fold = 0; fold < settings.folds; fold += 1) {
-    const model = trainLogisticRegression(
-      rows.filter((_row, index) => folds[index] !== fold),
-      settings.training,
-    );
-    rows.forEach((row, index) => {
-      if (folds[index] === fold) outOfFold[index] = linearScore(model, row.features);
-    });
+): FittedCrisisModel {
+  // The L2 strength is chosen here, on these rows only: inside a fold of `eval:crisis`, the held-out
+  // fold plays no part in it.
+  let best: { training: TrainingOptions; outOfFold: number[]; auc: number } | undefined;
+  for (const l2 of settings.l2Candidates) {
+    const training = { ...settings.training, l2 };
+    const scores = outOfFoldScores(rows, settings.folds, training);
+    const auc = areaUnderCurve(scores, rows);
+    if (best === undefined || auc > best.auc) best = { training, outOfFold: scores, auc };
   }
+  if (best === undefined) throw new Error('fitCrisisModel: no L2 candidates');
+  const { training, outOfFold } = best;
   const calibration = fitPlatt(outOfFold, rows);
   const probabilities = outOfFold.map((score) => sigmoid(calibration.scale * score + calibration.offset));
   const medium = chooseMediumThreshold(rows, probabilities, settings);
   const high = chooseHighThreshold(rows, probabilities, medium, settings);
-  const final = trainLogisticRegression(rows, settings.training);
-  return {
+  const final = trainLogisticRegression(rows, training);
+  const file: CrisisModelFile = {
     version: 1,
     about: ABOUT,
     weightUnit: settings.weightUnit,
@@ -72,32 +82,26 @@ export function fitCrisisModel(
     thresholds: { medium: round(medium, 6), high: high === null ? null : round(high, 6) },
     weights: quantise(final, settings.weightUnit),
   };
+  return { file, l2: training.l2 };
 }
 
-/** Platt scaling: the scale and offset that make the out-of-fold scores most likely (Newton's method). */
-export function fitPlatt(scores: readonly number[], rows: readonly { risk: boolean }[]) {
-  let scale = 1;
-  let offset = 0;
-  for (let iteration = 0; iteration < 50; iteration += 1) {
-    let [gradientScale, gradientOffset, hessianScaleScale, hessianScaleOffset, hessianOffsetOffset] = [
-      0, 0, 1e-9, 0, 1e-9,
-    ];
-    scores.forEach((score, index) => {
-      const probability = sigmoid(scale * score + offset);
-      const error = probability - (rows[index]?.risk ? 1 : 0);
-      const curvature = probability * (1 - probability);
-      gradientScale += error * score;
-      gradientOffset += error;
-      hessianScaleScale += curvature * score * score;
-      hessianScaleOffset += curvature * score;
-      hessianOffsetOffset += curvature;
+function outOfFoldScores(
+  rows: readonly CrisisTrainingRow[],
+  folds: number,
+  training: TrainingOptions,
+): number[] {
+  const assignment = stratifiedFolds(rows, folds);
+  const scores = new Array<number>(rows.length).fill(0);
+  for (let fold = 0; fold < folds; fold += 1) {
+    const model = trainLogisticRegression(
+      rows.filter((_row, index) => assignment[index] !== fold),
+      training,
+    );
+    rows.forEach((row, index) => {
+      if (assignment[index] === fold) scores[index] = linearScore(model, row.features);
     });
-    const determinant = hessianScaleScale * hessianOffsetOffset - hessianScaleOffset * hessianScaleOffset;
-    if (determinant <= 0) break;
-    scale -= (hessianOffsetOffset * gradientScale - hessianScaleOffset * gradientOffset) / determinant;
-    offset -= (hessianScaleScale * gradientOffset - hessianScaleOffset * gradientScale) / determinant;
   }
-  return { scale, offset };
+  return scores;
 }
 
 function chooseMediumThreshold(

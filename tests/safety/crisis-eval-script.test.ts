@@ -66,7 +66,9 @@ describe('npm run eval:crisis', () => {
     expect(stdout).toMatch(/\n {2}combined\s+\d\.\d{3} \(\d+\/16\)\s+\d\.\d{3} \(\d+\/20\)/);
     expect(stdout).toMatch(/\n {4}client_machine\s+n=18/);
     expect(stdout).toMatch(/\n {4}social_media\s+n=18/);
-    expect(stdout).toMatch(/thresholds medium\/high chosen inside each fold's training rows: (\S+, ){4}\S+/);
+    expect(stdout).toMatch(
+      /thresholds medium\/high and L2 chosen inside each fold's training rows: ([\d.]+\/(?:[\d.]+|never)\/[\d.]+, ){4}/,
+    );
     expect(stdout).not.toContain('安眠药');
   });
 

@@ -60,6 +60,8 @@ describe('screenCrisisRisk: the message alone', () => {
     '我不会自杀的',
     '我从没想过自杀',
     '放心，我不会做傻事',
+    '我不想跳楼',
+    '我不会割腕的',
     '我没有想死，就是心里堵',
     '累死了',
     '笑死我了',
@@ -112,6 +114,7 @@ describe('screenCrisisRisk: the message alone', () => {
 
   it('keeps a denial that is followed by a struggle', () => {
     expect(screen('我不想伤害自己，但是控制不住').level).toBe('medium');
+    expect(screen('我不想跳楼，但是控制不住').level).toBe('high');
   });
 
   it('rates a friend or relative at risk as a medium third-party concern, never high', () => {
