@@ -15,7 +15,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { usageDocumentSchema } from '../../shared/limits/usage-document.js';
@@ -23,36 +22,18 @@ import { withFileLock } from '../../shared/storage/file-lock.js';
 import { createLocalFileSessionStore } from '../../shared/storage/local-file-session-store.js';
 import type { SessionDocument } from '../../shared/storage/session-document.js';
 import { presentSession, sessionRecordSchema } from '../../shared/storage/session-record.js';
+import { type BundledWorker, bundleWorker } from '../support/bundled-worker.js';
 import { listFilesRecursively } from '../support/temporary-files.js';
 import { CRASH_SESSIONS, type CrashAck } from './local-crash-worker.js';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 const workerSource = fileURLToPath(new URL('./local-crash-worker.ts', import.meta.url));
-/** The worker and the shared code it runs, bundled once into one file (see beforeAll). */
-let workerBundle: string;
-let bundleDir: string;
-
-// Thirteen writers start one after another: through tsx each spent most of a second of CPU compiling
-// and loading the shared code before its first turn; bundled, a start costs a third of that.
+let bundled: BundledWorker;
 beforeAll(async () => {
-  bundleDir = await mkdtemp(path.join(os.tmpdir(), 'zhiji-crash-worker-'));
-  workerBundle = path.join(bundleDir, 'local-crash-worker.mjs');
-  await build({
-    entryPoints: [workerSource],
-    outfile: workerBundle,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    // The SDKs' CommonJS parts call require(), which an ES module bundle does not have by itself.
-    banner: {
-      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-    },
-    logLevel: 'warning',
-  });
+  bundled = await bundleWorker(workerSource);
 });
 afterAll(async () => {
-  await rm(bundleDir, { recursive: true, force: true });
+  await bundled.remove();
 });
 
 /** Writers running side by side, each killed and replaced KILLS_PER_SLOT times. */
@@ -105,7 +86,7 @@ afterEach(() => {
 });
 
 function startWorker(dataDir: string, name: string, lanes: number, turnsPerLane?: number): Worker {
-  const args = [workerBundle, dataDir, name, String(lanes)];
+  const args = [bundled.file, dataDir, name, String(lanes)];
   if (turnsPerLane !== undefined) args.push(String(turnsPerLane));
   const child = spawn(process.execPath, args, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
