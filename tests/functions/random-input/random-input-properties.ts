@@ -65,6 +65,11 @@ const environmentExtra = {
 };
 /** Runs per property; PROPERTY_RUNS overrides them all (e.g. for a long soak). */
 const runs = (count: number) => Number(process.env.PROPERTY_RUNS ?? count);
+/**
+ * Hundreds of real turns per property take several seconds alone, and far more than the default 20 s
+ * when the machine runs other test files beside them. Each call's own deadline is checked in `call`.
+ */
+const PROPERTY_TIMEOUT_MS = 120_000;
 
 export function describeRandomInput(adapterName: AdapterUnderTest['name']): void {
   let services: TestServices;
@@ -79,7 +84,7 @@ export function describeRandomInput(adapterName: AdapterUnderTest['name']): void
     await services.close();
   });
 
-  describe(`random and malformed input ('${adapterName}' adapter)`, () => {
+  describe(`random and malformed input ('${adapterName}' adapter)`, { timeout: PROPERTY_TIMEOUT_MS }, () => {
     /** Every message text a request that was accepted may have stored, per `user/session`. */
     const accepted = new Map<string, Set<string>>();
     /** Every successful chat reply, with the message that produced it. */
