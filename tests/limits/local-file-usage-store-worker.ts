@@ -4,6 +4,8 @@
  *
  *   node --import tsx local-file-usage-store-worker.ts <dataDir> <messageCount> <nowIso>
  *
+ * (the test runs it bundled by tests/support/bundled-worker.ts: the same code, a faster start).
+ *
  * Counts <messageCount> messages and as many 10-token replies for `shared_user`, all at once so the
  * writers really contend, and prints the day counts it was given, as a JSON array, on stdout.
  */

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { loadConfig } from '../../shared/config/load-config.js';
 import { createUsageStore } from '../../shared/limits/create-usage-store.js';
@@ -10,11 +10,19 @@ import { createLocalFileUsageStore } from '../../shared/limits/local-file-usage-
 import { usageDocumentSchema } from '../../shared/limits/usage-document.js';
 import type { UsageStore } from '../../shared/limits/usage-store.js';
 import { expectAppError } from '../storage/session-store-contract.js';
+import { type BundledWorker, bundleWorker } from '../support/bundled-worker.js';
 import { createTemporaryDataDir, listFilesRecursively } from '../support/temporary-files.js';
 import { at, counts, testUsageStore } from './usage-store-contract.js';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
-const workerPath = fileURLToPath(new URL('./local-file-usage-store-worker.ts', import.meta.url));
+const workerSource = fileURLToPath(new URL('./local-file-usage-store-worker.ts', import.meta.url));
+let bundled: BundledWorker;
+beforeAll(async () => {
+  bundled = await bundleWorker(workerSource);
+});
+afterAll(async () => {
+  await bundled.remove();
+});
 
 async function readJson(filePath: string): Promise<unknown> {
   return JSON.parse(await readFile(filePath, 'utf8'));
@@ -157,11 +165,10 @@ describe('local file usage store', () => {
 /** Runs the worker script in its own Node process; resolves with the day counts it printed. */
 function runWorker(dataDir: string, messageCount: number, now: Date): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', workerPath, dataDir, String(messageCount), now.toISOString()],
-      { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn(process.execPath, [bundled.file, dataDir, String(messageCount), now.toISOString()], {
+      cwd: projectRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     let errorOutput = '';
     child.stdout.on('data', (chunk: Buffer) => {

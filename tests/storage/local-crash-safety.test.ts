@@ -15,18 +15,26 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { usageDocumentSchema } from '../../shared/limits/usage-document.js';
 import { withFileLock } from '../../shared/storage/file-lock.js';
 import { createLocalFileSessionStore } from '../../shared/storage/local-file-session-store.js';
 import type { SessionDocument } from '../../shared/storage/session-document.js';
 import { presentSession, sessionRecordSchema } from '../../shared/storage/session-record.js';
+import { type BundledWorker, bundleWorker } from '../support/bundled-worker.js';
 import { listFilesRecursively } from '../support/temporary-files.js';
 import { CRASH_SESSIONS, type CrashAck } from './local-crash-worker.js';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
-const workerPath = fileURLToPath(new URL('./local-crash-worker.ts', import.meta.url));
+const workerSource = fileURLToPath(new URL('./local-crash-worker.ts', import.meta.url));
+let bundled: BundledWorker;
+beforeAll(async () => {
+  bundled = await bundleWorker(workerSource);
+});
+afterAll(async () => {
+  await bundled.remove();
+});
 
 /** Writers running side by side, each killed and replaced KILLS_PER_SLOT times. */
 const SLOTS = 2;
@@ -78,7 +86,7 @@ afterEach(() => {
 });
 
 function startWorker(dataDir: string, name: string, lanes: number, turnsPerLane?: number): Worker {
-  const args = ['--import', 'tsx', workerPath, dataDir, name, String(lanes)];
+  const args = [bundled.file, dataDir, name, String(lanes)];
   if (turnsPerLane !== undefined) args.push(String(turnsPerLane));
   const child = spawn(process.execPath, args, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);

@@ -4,6 +4,8 @@
  *
  *   node --import tsx local-crash-worker.ts <dataDir> <workerName> <lanes> [turnsPerLane]
  *
+ * (the test runs it bundled by tests/support/bundled-worker.ts: the same code, a faster start).
+ *
  * `lanes` turns are in flight at any time, spread over the sessions below (two users, so two owners'
  * directories and the shared index are written). Without `turnsPerLane` it runs until it is killed.
  *

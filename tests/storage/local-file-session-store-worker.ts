@@ -4,6 +4,8 @@
  *
  *   node --import tsx local-file-session-store-worker.ts <dataDir> <workerName> <turnCount>
  *
+ * (the test runs it bundled by tests/support/bundled-worker.ts: the same code, a faster start).
+ *
  * Appends <turnCount> turns to the shared session `shared_user/shared` and as many to its own session
  * `shared_user/own_<workerName>`, all at once so the writers really contend.
  */

@@ -2,12 +2,13 @@ import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { createLocalFileSessionStore } from '../../shared/storage/local-file-session-store.js';
 import type { SessionDocument } from '../../shared/storage/session-document.js';
 import { presentSession, sessionRecordSchema } from '../../shared/storage/session-record.js';
 import type { SessionStore } from '../../shared/storage/session-store.js';
+import { type BundledWorker, bundleWorker } from '../support/bundled-worker.js';
 import { createTemporaryDataDir, listFilesRecursively } from '../support/temporary-files.js';
 import {
   appendTurn,
@@ -22,7 +23,14 @@ import {
 } from './session-store-contract.js';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
-const workerPath = fileURLToPath(new URL('./local-file-session-store-worker.ts', import.meta.url));
+const workerSource = fileURLToPath(new URL('./local-file-session-store-worker.ts', import.meta.url));
+let bundled: BundledWorker;
+beforeAll(async () => {
+  bundled = await bundleWorker(workerSource);
+});
+afterAll(async () => {
+  await bundled.remove();
+});
 
 async function readJson(filePath: string): Promise<unknown> {
   return JSON.parse(await readFile(filePath, 'utf8'));
@@ -299,14 +307,10 @@ function _summaryOf(session: SessionDocument) {
 /** Runs the worker script in its own Node process; rejects with its stderr when it fails. */
 function runWorker(dataDir: string, workerName: string, turnCount: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', workerPath, dataDir, workerName, String(turnCount)],
-      {
-        cwd: projectRoot,
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, [bundled.file, dataDir, workerName, String(turnCount)], {
+      cwd: projectRoot,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let errorOutput = '';
     child.stderr.on('data', (chunk: Buffer) => {
       errorOutput += chunk.toString('utf8');

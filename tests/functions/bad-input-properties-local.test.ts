@@ -1,0 +1,4 @@
+/** The bad-input properties (random-input/random-input-properties.ts) on the local storage adapter. */
+import { describeRandomInput } from './random-input/random-input-properties.js';
+
+describeRandomInput('local');
