@@ -31,10 +31,14 @@ export function createOpenAiChatModel(config: ModelConfig): ChatModel {
   return {
     provider: 'openai',
     prepare() {
-      // Node loads its fetch (undici) on first touch, which the SDK does only when it builds a request.
-      connect()
-        .then(() => Reflect.get(globalThis, 'FormData'))
-        .catch(() => undefined);
+      // After the requests already made have gone out (a later turn of the event loop), so loading never
+      // delays them; Node loads its fetch (undici) on first touch, which the SDK does only when it builds
+      // a request.
+      setImmediate(() => {
+        connect()
+          .then(() => Reflect.get(globalThis, 'FormData'))
+          .catch(() => undefined);
+      });
     },
     async complete(attempt) {
       const { sdk, client: openai } = await connect();
