@@ -213,7 +213,88 @@ describe('resends (client_msg_id)', () => {
   });
 });
 
+describe('superseded and blocked resends', () => {
+  it("answers with the newer attempt's reply when it took the turn over meanwhile", async () => {
+    const world = fakeWorld();
+    world.model.script.push({
+      reply: '[happy] 迟到的回答',
+      // While this attempt waits on the model, another one takes the turn over and answers it.
+      meanwhile: async () => {
+        const question = world.store.document(key)?.messages[0];
+        const now = new Date().toISOString();
+        const claim = { key, messageId: question?.message_id ?? '', now };
+        await world.store.claimTurn({
+          ...claim,
+          previousAttemptId: question?.attempt_id ?? '',
+          attemptId: 'newer',
+        });
+        await world.store.finishTurn({
+          ...claim,
+          attemptId: 'newer',
+          outcome: {
+            status: 'complete',
+            reply: {
+              message_id: 'reply_newer',
+              role: 'agent',
+              content: '新的回答',
+              timestamp: now,
+              reply_to: claim.messageId,
+            },
+          },
+        });
+      },
+    });
+    const reply = await runChatTurn(world.turn({ message: '你好', clientMsgId: 'c1' }));
+    expect(reply).toMatchObject({ message_id: 'reply_newer', content: '新的回答' });
+    expect(world.store.document(key)?.messages).toHaveLength(2);
+  });
+
+  it('refuses a resend of a blocked message again, without a model call', async () => {
+    const world = fakeWorld();
+    world.wechat = new (world.wechat.constructor as typeof import('./fake-turn-ports.js').MarkerContentCheck)(
+      [{ marker: '违规', verdict: 'risky' }],
+    );
+    await failureOf(runChatTurn(world.turn({ message: '违规内容', clientMsgId: 'c1' })));
+    const again = await failureOf(runChatTurn(world.turn({ message: '违规内容', clientMsgId: 'c1' })));
+    expect(again.code).toBe('CONTENT_BLOCKED');
+    expect(world.model.attempts).toHaveLength(0);
+    expect(world.usage.day).toBe(0);
+  });
+});
+
 describe('model faults', () => {
+  it('waits out a short Retry-After on virtual time, then answers', async () => {
+    const world = fakeWorld({
+      script: [
+        { fail: new AppError('LLM_RATE_LIMITED', 'slow down', { retryAfterMs: 1_000 }) },
+        { reply: '[happy] 好了' },
+      ],
+    });
+    expect((await runChatTurn(world.turn({ message: '你好' }))).content).toBe('好了');
+    expect(world.timers.sleeps).toEqual([1_000]);
+  });
+
+  it('does not wait out a Retry-After of ten minutes', async () => {
+    const world = fakeWorld({
+      script: [{ fail: new AppError('LLM_RATE_LIMITED', 'slow down', { retryAfterMs: 600_000 }) }],
+    });
+    const error = await failureOf(runChatTurn(world.turn({ message: '你好' })));
+    expect(error.code).toBe('LLM_RATE_LIMITED');
+    expect(world.timers.sleeps).toEqual([]);
+    expect(world.timers.now()).toBeLessThan(1_000);
+  });
+
+  it('retries a cut stream once and answers', async () => {
+    const world = fakeWorld({
+      script: [
+        { fail: new AppError('LLM_STREAM_INTERRUPTED', 'cut'), spendMs: 2_000 },
+        { reply: '[happy] 接上了' },
+      ],
+    });
+    expect((await runChatTurn(world.turn({ message: '你好' }))).content).toBe('接上了');
+    expect(world.model.attempts).toHaveLength(2);
+  });
+
   it('ends a hung model at the model deadline and keeps the words as failed', async () => {
     const world = fakeWorld({ script: [{ hang: true }] });
     const error = await failureOf(runChatTurn(world.turn({ message: '你好' })));

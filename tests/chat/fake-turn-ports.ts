@@ -23,7 +23,7 @@ const wordList = loadWordListContentCheck(promptDir);
 
 /** One scripted model answer: a reply (optionally after some virtual time), a failure, or silence. */
 export type ModelStep =
-  | { reply: string; spendMs?: number; tokens?: number }
+  | { reply: string; spendMs?: number; tokens?: number; meanwhile?: () => Promise<void> }
   | { fail: Error; spendMs?: number }
   | { hang: true };
 
@@ -42,6 +42,7 @@ export class ScriptedModel implements ChatModel {
     if ('hang' in step) return new Promise<ModelReply>(() => {});
     if (step.spendMs !== undefined) await this.timers.sleep(step.spendMs);
     if ('fail' in step) throw step.fail;
+    await step.meanwhile?.();
     const tokens = step.tokens ?? 30;
     return { text: step.reply, usage: { promptTokens: tokens - 10, completionTokens: 10 } };
   }

@@ -11,7 +11,6 @@ export async function screenCrisisAlone(turn: TurnContext): Promise<void> {
     { message: turn.request.message, recentUserMessages: [] },
     turn.settings.safety.crisis,
   );
-  if (screen.level !== 'high') return;
   turn.crisis = screen;
-  turn.result = await answerCrisis(turn);
+  if (screen.level === 'high') turn.result = await answerCrisis(turn);
 }

@@ -12,10 +12,11 @@ export async function screenCrisisInContext(turn: TurnContext): Promise<void> {
     stored.length > 0
       ? stored.filter((message) => message.role === 'user').map((message) => message.content)
       : turn.request.history.filter((item) => item.role === 'user').map((item) => item.content);
-  const inContext = screenCrisisRisk(
-    { message: turn.request.message, recentUserMessages },
-    turn.settings.safety.crisis,
-  );
+  // With no earlier words the message alone decides, and it was screened already (screen-crisis-alone).
+  const inContext =
+    recentUserMessages.length === 0
+      ? turn.crisis
+      : screenCrisisRisk({ message: turn.request.message, recentUserMessages }, turn.settings.safety.crisis);
   // A new session's seed is screened on the turn that stores it: words of risk in it bring care (the
   // guidance and the hotlines) even to a calm message, which the context rule alone would leave unflagged.
   const screen =
