@@ -4,20 +4,25 @@ import { type ChatReply, crisisReply, toChatReply } from './chat-reply.js';
 import type { TurnContext } from './turn-context.js';
 import { beginTurnRecord, finishTurnRecord } from './turn-record.js';
 
+/** How long a person at high risk may wait for the turn to be stored before the reply goes out anyway. */
+const CRISIS_STORAGE_WAIT_MS = 3_000;
+
 /**
  * A high crisis risk: the counsellors' fixed reply and every hotline, never the model, and before any
- * limit or session-size check. Storing the turn is tried, but a person in danger gets the reply even when
- * storage fails or the send is a duplicate: the reply is the same text whatever happened.
+ * limit or session-size check. Storing the turn is tried for a few seconds, but a person in danger gets
+ * the reply even when storage fails, stalls or the send is a duplicate: it is the same text whatever
+ * happened.
  */
 export async function answerCrisis(turn: TurnContext): Promise<ChatReply> {
   const { request, clock, ids, settings } = turn;
   turn.logger.warn('safety.flagged', { level: 'high', categories: turn.crisis.categories.join(',') });
+  const deadlineAt = Math.min(turn.budget.now() + CRISIS_STORAGE_WAIT_MS, turn.budget.modelDeadlineAt);
   try {
-    const begun = await beginTurnRecord(turn);
+    const begun = await beginTurnRecord(turn, deadlineAt);
     if (begun.kind === 'replay') return toChatReply(begun.turn, request.sessionId, settings);
     turn.words = begun.words;
     const reply = crisisReply(begun.words.question, ids(), clock().toISOString(), settings.safety);
-    const stored = await finishTurnRecord(turn, begun.words, { status: 'complete', reply });
+    const stored = await finishTurnRecord(turn, begun.words, { status: 'complete', reply }, deadlineAt);
     if (stored !== undefined) return toChatReply(stored, request.sessionId, settings);
   } catch (error) {
     turn.logger.error('safety.crisis_reply_not_stored', {

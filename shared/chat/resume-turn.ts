@@ -40,6 +40,8 @@ export async function resumeTurn(
   options: {
     turn: TurnContext;
     attemptId: string;
+    /** Every storage wait and the polling end by then. */
+    deadlineAt: number;
     /** The stored turn is retried only when its attempt started before this wall time (epoch ms). */
     abandonedBefore: () => number;
   },
@@ -56,23 +58,26 @@ export async function resumeTurn(
     const abandoned = status === 'pending' && !(startedAt >= options.abandonedBefore());
     if (status === 'failed' || abandoned) {
       const question = turn.question;
-      const claimed = await turnStorage(context, () =>
-        ports.store.claimTurn({
-          key,
-          messageId: question.message_id,
-          previousAttemptId: question.attempt_id ?? '',
-          attemptId: options.attemptId,
-          now: context.clock().toISOString(),
-        }),
+      const claimed = await turnStorage(
+        context,
+        () =>
+          ports.store.claimTurn({
+            key,
+            messageId: question.message_id,
+            previousAttemptId: question.attempt_id ?? '',
+            attemptId: options.attemptId,
+            now: context.clock().toISOString(),
+          }),
+        options.deadlineAt,
       );
       if (claimed) return { kind: 'continue', question: { ...question, attempt_id: options.attemptId } };
     } else {
       const delayMs = pollDelaysMs[Math.min(poll, pollDelaysMs.length - 1)] ?? 2_000;
-      if (budget.now() + delayMs > budget.modelDeadlineAt) throw inProgress(delayMs);
+      if (budget.now() + delayMs > options.deadlineAt) throw inProgress(delayMs);
       await budget.sleep(delayMs);
     }
     const clientId = turn.question.client_msg_id ?? turn.question.message_id;
-    const latest = await turnStorage(context, () => ports.store.findTurn(key, clientId));
+    const latest = await turnStorage(context, () => ports.store.findTurn(key, clientId), options.deadlineAt);
     if (latest === undefined) throw inProgress(1_000);
     turn = latest;
   }

@@ -16,7 +16,14 @@ const abandonAfterExtraMs = 10_000;
 export type Begun = { kind: 'new'; words: StoredWords } | { kind: 'replay'; turn: AnsweredTurn };
 export type AnsweredTurn = StoredTurn & { reply: StoredMessage };
 
-export async function beginTurnRecord(turn: TurnContext): Promise<Begun> {
+/**
+ * `deadlineAt` bounds every storage wait of the call: the model's deadline for an ordinary turn, a few
+ * seconds when a person at high risk is waiting for the fixed reply.
+ */
+export async function beginTurnRecord(
+  turn: TurnContext,
+  deadlineAt = turn.budget.modelDeadlineAt,
+): Promise<Begun> {
   const { request, clock, ids, key } = turn;
   const receivedAt = clock().toISOString();
   const sessionExisted = turn.session !== undefined;
@@ -44,14 +51,17 @@ export async function beginTurnRecord(turn: TurnContext): Promise<Begun> {
     attempt_at: receivedAt,
     attempts: 1,
   };
-  const begun = await turnStorage(turn, () =>
-    turn.ports.store.beginTurn({ key, seedMessages, question, now: receivedAt, sessionExisted }),
+  const begun = await turnStorage(
+    turn,
+    () => turn.ports.store.beginTurn({ key, seedMessages, question, now: receivedAt, sessionExisted }),
+    deadlineAt,
   );
   if (begun.started) return { kind: 'new', words: { question, seedMessages, settled: false } };
 
   const resumed = await resumeTurn(begun.existing, {
     turn,
     attemptId,
+    deadlineAt,
     // Read again on every poll: a resend that waits may see the first attempt pass the cutoff.
     abandonedBefore: () => clock().getTime() - turn.settings.limits.chatDeadlineMs - abandonAfterExtraMs,
   });
@@ -71,6 +81,7 @@ export async function finishTurnRecord(
   turn: TurnContext,
   words: StoredWords,
   outcome: TurnOutcome,
+  deadlineAt = turn.budget.turnDeadlineAt,
 ): Promise<AnsweredTurn | undefined> {
   const { question } = words;
   const finished = await turnStorage(
@@ -83,7 +94,7 @@ export async function finishTurnRecord(
         outcome,
         now: turn.clock().toISOString(),
       }),
-    turn.budget.turnDeadlineAt,
+    deadlineAt,
   );
   words.settled = true;
   if (finished) return outcome.status === 'complete' ? { question, reply: outcome.reply } : undefined;
@@ -91,7 +102,7 @@ export async function finishTurnRecord(
   const settled = await turnStorage(
     turn,
     () => turn.ports.store.findTurn(turn.key, question.client_msg_id ?? ''),
-    turn.budget.turnDeadlineAt,
+    deadlineAt,
   );
   if (settled?.reply !== undefined) return { question: settled.question, reply: settled.reply };
   if (outcome.status !== 'complete') return undefined;

@@ -67,7 +67,8 @@ describe('crisis care', () => {
     const reply = await runChatTurn(world.turn({ message: '我想自杀' }));
     expect(reply.safety?.level).toBe('high');
     expect(reply.safety?.resources.length).toBeGreaterThan(0);
-    expect(world.timers.now()).toBeLessThanOrEqual(50_000);
+    // A stalled database holds the fixed reply up for a few seconds, not for the model's deadline.
+    expect(world.timers.now()).toBe(3_000);
   });
 
   it('screens the seeded history of a new session: a risky seed brings care to a calm message', async () => {
