@@ -355,6 +355,14 @@ describe('content security', () => {
     expect((await runChatTurn(world.turn({ message: '你好', clientMsgId: 'c1' }))).content).toBe('好的回答');
   });
 
+  it('checks the message while its words are being written, not after', async () => {
+    const world = fakeWorld();
+    world.store.fail('beginTurn', 'hang');
+    expect((await failureOf(runChatTurn(world.turn({ message: '你好' })))).code).toBe('STORAGE_UNAVAILABLE');
+    expect(world.wechat.checked).toEqual(['你好']);
+    expect(world.model.attempts).toHaveLength(0);
+  });
+
   it('fails closed when told to, with the words kept', async () => {
     const world = fakeWorld();
     world.wechat.down = true;
