@@ -201,6 +201,17 @@ describe('resends (client_msg_id)', () => {
     expect(((await first) as AppError).code).toBe('LLM_TIMEOUT');
   });
 
+  it('refuses a resend over the limit that would take over a dead turn: no model call', async () => {
+    const world = fakeWorld({ script: [{ hang: true }] });
+    world.limits.messagesPerMinute = 1;
+    world.store.fail('finishTurn', 'hang');
+    await failureOf(runChatTurn(world.turn({ message: '你好', clientMsgId: 'c1' })));
+    world.timers.current += 20_000;
+    const error = await failureOf(runChatTurn(world.turn({ message: '你好', clientMsgId: 'c1' })));
+    expect(error.code).toBe('RATE_LIMITED');
+    expect(world.model.attempts).toHaveLength(1);
+  });
+
   it('takes over a pending turn whose function has ended', async () => {
     const world = fakeWorld({ script: [{ hang: true }, { reply: '[happy] 我回来啦' }] });
     // The first attempt's function dies: its model never answers and its last write never lands.

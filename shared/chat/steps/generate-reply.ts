@@ -4,9 +4,12 @@ import { completeWithDeadline } from '../../model/complete-with-deadline.js';
 import { modelError } from '../../model/model-errors.js';
 import type { TurnContext } from '../turn-context.js';
 
-/** The model, within its deadline, with retries and failover (complete-with-deadline.ts). */
+/** The model, within its deadline, with retries and failover (complete-with-deadline.ts), if the limits allow. */
 export async function generateReply(turn: TurnContext): Promise<void> {
   const { ports, settings, budget, logger } = turn;
+  // Every model call counts: a resend that took over a dead turn over the limit is refused here, even
+  // though a replay or a wait of the same resend would not have been.
+  if (turn.usage.kind === 'refused') throw turn.usage.error;
   turn.modelCalls += 1;
   try {
     const completed = await completeWithDeadline(ports.model, turn.modelMessages, {
