@@ -73,7 +73,7 @@ describe('word list content check', () => {
   it('normalises full-width forms, case and separators', () => {
     expect(normaliseForMatching('ＡＢＣ　ｄ，毒 品！')).toEqual({
       joined: 'abcd毒品',
-      spaced: 'abc d 毒 品 ',
+      spaced: 'abc d 毒品 ',
     });
   });
 

@@ -26,6 +26,16 @@ describe('screenCrisisRisk: the message alone', () => {
     expect(screen(message)).toEqual({ level: 'high', categories: [category] });
   });
 
+  it.each([
+    ['NUL between the characters', '我\0想\0自\0杀'],
+    ['DEL and SOH between the characters', '我\u007f想\u0001自\u007f杀'],
+    ['a space inside the word', '我想自 杀'],
+    ['emoji between the characters', '我😀想😀自😀杀'],
+    ['NUL through a plan with means', [...'我已经买好安眠药了，今晚就吃'].join('\0')],
+  ])('reads through padding the way the plain words read: %s', (_how, message) => {
+    expect(screen(message).level).toBe('high');
+  });
+
   it.each(['药都吃完了，明天去医院再开点', '安眠药吃完了，要再去开'])(
     'does not take running out of medicine for an overdose: %s',
     (message) => {
