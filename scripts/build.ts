@@ -2,8 +2,9 @@
  * `npm run build`: one self-contained CommonJS bundle per function under dist/functions/<name>/, with the
  * prompt files copied beside it, so the deploy needs no `npm install` (cloudbaserc: installDependency false).
  */
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BuildOptions, build, type Plugin } from 'esbuild';
 import { EMOTION_MODEL_FILE } from '../shared/emotion/load-emotion-model.js';
@@ -11,6 +12,7 @@ import { LABELS_FILE, PROMPT_FILE } from '../shared/prompt/load-prompt-assets.js
 import { CRISIS_ASSET_FILES } from '../shared/safety/load-crisis-assets.js';
 import { BLOCKED_WORDS_FILE } from '../shared/safety/word-list-content-check.js';
 import { implementationFile, writeCodeCachedLoader } from './code-cached-loader.js';
+import { VENDOR_WARM_UPS } from './vendor-warm-ups.js';
 
 export const FUNCTION_NAMES = ['chat', 'history'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
@@ -154,9 +156,8 @@ export async function buildFunctions(outputRootOption = DEFAULT_OUTPUT_ROOT): Pr
         outfile: path.join(outputDir, implementationFile(vendorFile ?? '')),
         plugins: packageName === '@cloudbase/node-sdk' ? [stubUnusedSdkParts, formDataOnFirstUse] : [],
       });
-      await writeCodeCachedLoader(path.join(outputDir, vendorFile ?? ''));
+      await writeCodeCachedLoader(path.join(outputDir, vendorFile ?? ''), VENDOR_WARM_UPS[packageName ?? '']);
     }
-    await writeCodeCachedLoader(path.join(outputDir, 'index.js'));
     await mkdir(path.join(outputDir, 'prompt'), { recursive: true });
     for (const file of PROMPT_FILES[name]) {
       await copyFile(path.resolve('prompt', file), path.join(outputDir, 'prompt', file));
@@ -169,7 +170,35 @@ export async function buildFunctions(outputRootOption = DEFAULT_OUTPUT_ROOT): Pr
     // The project is "type": "module"; this marks the bundle as CommonJS wherever it is run from.
     const manifest = { name: `zhiji-${name}`, private: true, main: 'index.js', type: 'commonjs' };
     await writeFile(path.join(outputDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    // Last, once the prompt files are beside it: the warm-up answers a first call from them.
+    const warmUp = await warmUpFor(name);
+    try {
+      await writeCodeCachedLoader(path.join(outputDir, 'index.js'), warmUp);
+    } finally {
+      await rm(warmUp.environment.DATA_DIR, { recursive: true, force: true });
+    }
   }
+}
+
+/**
+ * A first call of the function, offline (local files in a temporary folder, the demo model, no WeChat
+ * check), run when the code cache is made, so the cache holds what a first call compiles.
+ */
+async function warmUpFor(name: FunctionName) {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'zhiji-warm-up-'));
+  const call =
+    name === 'chat'
+      ? {
+          user_id: 'warm_up',
+          session_id: 'warm_up',
+          message: '最近总是睡不好，心里很乱。',
+          client_msg_id: 'warm_up_1',
+        }
+      : { user_id: 'warm_up', session_id: 'warm_up' };
+  return {
+    script: `const result = await loaded.main(${JSON.stringify(call)}); if (result && result.error) throw new Error(result.error.code);`,
+    environment: { STORAGE: 'local', DATA_DIR: dataDir, LLM_PROVIDER: 'offline', LOG_LEVEL: 'silent' },
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -31,6 +31,10 @@ try {
   if (cache.subarray(0, 32).equals(hash)) cachedData = cache.subarray(32);
 } catch {}
 const script = new vm.Script(wrap(source), { filename: file, cachedData });
+if (cachedData === undefined || script.cachedDataRejected) {
+  // One line per cold start, so the operator sees when the runtime's V8 or flags make the cache useless.
+  console.warn(JSON.stringify({ level: 'warn', event: 'code_cache.unused', file: ${JSON.stringify(implementationName)} }));
+}
 script.runInThisContext().call(module.exports, module.exports, require, module, file, __dirname);
 `;
 }
