@@ -38,10 +38,15 @@ export async function chargeMessage(turn: TurnContext): Promise<UsageCharge> {
   }
 }
 
-/** A turn that asked no model (a replay, a wait, a refusal) gives its count back: only model calls count. */
+/**
+ * A send that stored nothing new and asked no model (a replay, a wait, a conflict, a refusal) gives its
+ * count back. One whose words were stored keeps it even when the model was never asked (a blocked
+ * message, a check that failed closed), so sending blocked messages in a loop is not free.
+ */
 export async function refundUnusedCharge(turn: TurnContext): Promise<void> {
   const usage = turn.ports.usage;
-  if (usage === undefined || turn.usage.kind !== 'counted' || turn.modelCalls > 0) return;
+  if (usage === undefined || turn.usage.kind !== 'counted' || turn.modelCalls > 0 || turn.words !== undefined)
+    return;
   turn.usage = { kind: 'uncounted' };
   await turn.budget
     .within(

@@ -1,4 +1,5 @@
 import { mintAuthToken } from '../auth/auth-token.js';
+import { withCareForRejectedMessage } from '../chat/care-for-rejected-message.js';
 import { buildChatSafety, type ChatSafety } from '../chat/chat-safety.js';
 import { type ChatRequest, parseChatRequest } from '../chat/parse-chat-request.js';
 import { runChatTurn } from '../chat/run-chat-turn.js';
@@ -53,10 +54,16 @@ export const chatEndpoint: Endpoint<ChatEndpointRequest> = {
   method: 'POST',
   route: '/api/chat',
   usesModel: true,
-  parse: (raw, dependencies) =>
-    isTokenRequest(raw)
-      ? { action: 'token', userId: typeof raw.user_id === 'string' ? raw.user_id : undefined }
-      : { action: 'chat', ...parseChatRequest(raw, dependencies.config.limits) },
+  parse: (raw, dependencies) => {
+    if (isTokenRequest(raw)) {
+      return { action: 'token', userId: typeof raw.user_id === 'string' ? raw.user_id : undefined };
+    }
+    try {
+      return { action: 'chat', ...parseChatRequest(raw, dependencies.config.limits) };
+    } catch (error) {
+      throw withCareForRejectedMessage(error, raw, partsFor(dependencies).safety);
+    }
+  },
   run: async (request, dependencies) => {
     if (request.action === 'token') return mintToken(request, dependencies);
     const { model, fallback, safety, usage } = partsFor(dependencies);

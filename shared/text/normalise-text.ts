@@ -14,7 +14,7 @@ import { TRADITIONAL_TO_SIMPLIFIED } from './traditional-characters.js';
  */
 const INVISIBLE = /[\p{Cf}\p{Mn}\p{Me}\u115F\u1160\u2800\u3164\uFFA0]/gu;
 /** Control characters other than tabs and line breaks (NUL, SOH, DEL…) show nothing. */
-const HIDDEN_CONTROL = /[\0-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]/gu;
+const HIDDEN_CONTROL = /(?![\t\n\v\f\r\u0085])\p{Cc}/gu;
 /**
  * Between two Han characters on one line, a space, a tab or an emoji is padding (written Chinese puts no
  * spaces between words): "我想自 杀", "我😀想😀自😀杀" read as the plain words. A line break still parts them.
@@ -30,11 +30,7 @@ let simplified: ReadonlyMap<string, string> | undefined;
 let traditional: RegExp | undefined;
 
 export function normaliseText(text: string): string {
-  const visible = text
-    .normalize('NFKC')
-    .replace(HIDDEN_CONTROL, '')
-    .replace(INVISIBLE, '')
-    .toLowerCase();
+  const visible = text.normalize('NFKC').replace(HIDDEN_CONTROL, '').replace(INVISIBLE, '').toLowerCase();
   return toSimplified(visible)
     .replace(SPACED_OUT, (run) => run.replace(SPACED_OUT_SEPARATOR, ''))
     .replace(HAN_PADDING, '')

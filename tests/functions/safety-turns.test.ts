@@ -102,6 +102,20 @@ describe.each(adaptersUnderTest(() => services))('safety in a chat turn ($name a
     expect(JSON.stringify((failed as { safety?: unknown }).safety)).toContain('12356');
   });
 
+  it('gives the hotlines with the refusal of a message too long to take, and stores nothing', async () => {
+    const { chat, history } = functions({ MAX_MESSAGE_CHARS: '50' });
+    const long = `我已经买好了安眠药，今晚就全部吃下去。${'我真的撑不下去了。'.repeat(10)}`;
+    const refused = (await chat({ message: long })) as Answer & { safety?: { level: string } };
+    expect(refused.error?.code).toBe('MESSAGE_TOO_LONG');
+    expect(refused.safety?.level).toBe('high');
+    expect(JSON.stringify(refused.safety)).toContain('12356');
+    const calm = (await chat({ message: '今天天气很好。'.repeat(20) })) as Answer & { safety?: unknown };
+    expect(calm.error?.code).toBe('MESSAGE_TOO_LONG');
+    expect(calm.safety).toBeUndefined();
+    expect(await history()).toEqual([]);
+    expect(services.model.requests()).toHaveLength(0);
+  });
+
   it('lets the model answer a medium risk with the safety guidance, and attaches the hotlines', async () => {
     services.model.enqueue({ kind: 'reply', content: '[caring] 听起来你真的很累了，你现在安全吗？' });
     const { chat } = functions();
