@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { basicEmotions, NEUTRAL_INDEX } from '../../shared/emotion/basic-emotions.js';
-import { characterNgrams } from '../../shared/emotion/character-ngrams.js';
 import {
   compileEmotionModel,
   gatherEmotionEvidence,
@@ -12,6 +11,7 @@ import {
   type EmotionModelFile,
 } from '../../shared/emotion/emotion-model-file.js';
 import { normaliseEmotionText } from '../../shared/emotion/normalise-emotion-text.js';
+import { characterNgrams } from '../../shared/text/character-ngrams.js';
 import { fitTemperature } from './fit-temperature.js';
 import { parseEmotionLexicon } from './parse-emotion-lexicon.js';
 import { splitCped } from './split-cped.js';

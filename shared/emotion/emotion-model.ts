@@ -1,5 +1,5 @@
+import { characterNgrams } from '../text/character-ngrams.js';
 import { type BasicEmotionResult, basicEmotions, NEUTRAL_INDEX, zeroScores } from './basic-emotions.js';
-import { characterNgrams } from './character-ngrams.js';
 import { type CompiledLexicon, compileLexicon } from './compile-lexicon.js';
 import type { ClassifierSettings, EmotionModelFile } from './emotion-model-file.js';
 import { normaliseEmotionText } from './normalise-emotion-text.js';

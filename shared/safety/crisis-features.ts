@@ -6,7 +6,8 @@
  * it is a report, and kinds of death words whose n-grams are each too rare to be learnt one by one (a
  * wish to die, a fear of dying, hyperbole, an act, a plan).
  */
-const WORD_RUN = /[\p{L}\p{N}]+/gu;
+import { characterNgrams } from '../text/character-ngrams.js';
+
 export const MAX_NGRAM_LENGTH = 3;
 
 const LEXICON: readonly (readonly [string, RegExp])[] = [
@@ -42,17 +43,7 @@ const PAIRS: readonly (readonly [string, string, string])[] = [
 ];
 
 export function crisisFeatures(preparedText: string): string[] {
-  const seen = new Set<string>();
-  for (const match of preparedText.matchAll(WORD_RUN)) {
-    const characters = Array.from(match[0]);
-    for (let start = 0; start < characters.length; start += 1) {
-      let gram = '';
-      for (let length = 1; length <= MAX_NGRAM_LENGTH && start + length <= characters.length; length += 1) {
-        gram += characters[start + length - 1];
-        seen.add(gram);
-      }
-    }
-  }
+  const seen = new Set(characterNgrams(preparedText, 1, MAX_NGRAM_LENGTH));
   const found = new Set<string>();
   for (const [name, pattern] of LEXICON) if (pattern.test(preparedText)) found.add(name);
   for (const name of found) seen.add(name);

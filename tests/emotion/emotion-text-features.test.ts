@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { characterNgrams } from '../../shared/emotion/character-ngrams.js';
 import { normaliseEmotionText } from '../../shared/emotion/normalise-emotion-text.js';
+import { characterNgrams } from '../../shared/text/character-ngrams.js';
 
 describe('normaliseEmotionText', () => {
   it('folds full-width forms and case, so one lexicon spelling matches all', () => {
