@@ -106,6 +106,16 @@ export async function finishTurnRecord(
   );
   if (settled?.reply !== undefined) return { question: settled.question, reply: settled.reply };
   if (outcome.status !== 'complete') return undefined;
+  if (settled === undefined) {
+    // The user deleted the session (or all their data) while the model was answering.
+    throw new AppError(
+      'NOT_FOUND',
+      '这个对话已经删除了，这条回复没有保存。(The session was deleted during the turn)',
+      {
+        retryable: false,
+      },
+    );
+  }
   throw new AppError('IDEMPOTENCY_IN_PROGRESS', '这条消息已在另一次发送中处理，请刷新看看。(Superseded)');
 }
 

@@ -261,6 +261,17 @@ describe('superseded and blocked resends', () => {
     expect(world.store.document(key)?.messages).toHaveLength(2);
   });
 
+  it('says the session is gone when the user deleted it while the model was answering', async () => {
+    const world = fakeWorld();
+    world.model.script.push({
+      reply: '[happy] 回答',
+      meanwhile: async () => void world.store.records.clear(),
+    });
+    const error = await failureOf(runChatTurn(world.turn({ message: '你好' })));
+    expect(error).toMatchObject({ code: 'NOT_FOUND', retryable: false });
+    expect(world.store.records.size).toBe(0);
+  });
+
   it('refuses a resend of a blocked message again, without a model call', async () => {
     const world = fakeWorld();
     world.wechat = new (world.wechat.constructor as typeof import('./fake-turn-ports.js').MarkerContentCheck)(
