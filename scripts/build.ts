@@ -155,6 +155,9 @@ export async function buildFunctions(outputRootOption = DEFAULT_OUTPUT_ROOT): Pr
         },
         outfile: path.join(outputDir, implementationFile(vendorFile ?? '')),
         plugins: packageName === '@cloudbase/node-sdk' ? [stubUnusedSdkParts, formDataOnFirstUse] : [],
+        // The code-cached loader compiles the file with vm.Script, which has no loader for `import()`:
+        // any dynamic import becomes a require, as in the function bundles.
+        supported: { 'dynamic-import': false },
       });
       await writeCodeCachedLoader(path.join(outputDir, vendorFile ?? ''), VENDOR_WARM_UPS[packageName ?? '']);
     }
