@@ -15,19 +15,9 @@ import { checkShape } from './read-session-files.js';
 import { idPattern, type SessionDocument, type SessionKey } from './session-document.js';
 import { parseSessionRow, presentSession, presentSummary, type SessionRecord } from './session-record.js';
 import type { SessionStore } from './session-store.js';
-import {
-  appendOf,
-  applyAppend,
-  applyTurnWrite,
-  claimWrite,
-  findTurnIn,
-  finishWrite,
-  newRecord,
-  settleBegin,
-  settleClaim,
-  settleFinish,
-} from './session-turns.js';
+import { appendOf, claimWrite, findTurnIn, finishWrite } from './session-turns.js';
 import { assertSessionKey, assertUserId, storageCall } from './storage-guards.js';
+import { beginTurnOn, claimTurnOn, finishTurnOn } from './turn-rules-on-record.js';
 
 /** The index file's own version (it lists sessions, it holds none of their messages). */
 const INDEX_SCHEMA_VERSION = 1;
@@ -226,15 +216,9 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
     },
 
     async beginTurn(input) {
-      const change = appendOf(input);
-      return updateSession(input.key, input.now, (record) => {
-        if (record === undefined) return { change: newRecord(input), value: { started: true } };
-        const appended = applyAppend(record, change, input.now);
-        if (appended !== undefined) return { change: appended, value: { started: true } };
-        const settled = settleBegin(record, change);
-        if (settled === undefined) throw new Error('session holds a client id without its turn');
-        return { change: undefined, value: settled };
-      });
+      // Checked before the lock: a key no rule can store is refused without touching the file.
+      appendOf(input);
+      return updateSession(input.key, input.now, (record) => beginTurnOn(record, input));
     },
 
     async findTurn(key, clientMessageId) {
@@ -246,19 +230,13 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
     },
 
     async claimTurn(input) {
-      const write = claimWrite(input);
-      return updateSession(input.key, input.now, (record) => {
-        const change = record && applyTurnWrite(record, write, input.now);
-        return { change, value: change !== undefined || settleClaim(record, input) };
-      });
+      claimWrite(input);
+      return updateSession(input.key, input.now, (record) => claimTurnOn(record, input));
     },
 
     async finishTurn(input) {
-      const write = finishWrite(input);
-      return updateSession(input.key, input.now, (record) => {
-        const change = record && applyTurnWrite(record, write, input.now);
-        return { change, value: change !== undefined || settleFinish(record, input) };
-      });
+      finishWrite(input);
+      return updateSession(input.key, input.now, (record) => finishTurnOn(record, input));
     },
 
     async listSessions(userId, options = {}) {

@@ -2,18 +2,8 @@ import { AppError } from '../../shared/errors/app-error.js';
 import type { SessionDocument, SessionKey } from '../../shared/storage/session-document.js';
 import { presentSession, type SessionRecord } from '../../shared/storage/session-record.js';
 import type { SessionStore } from '../../shared/storage/session-store.js';
-import {
-  appendOf,
-  applyAppend,
-  applyTurnWrite,
-  claimWrite,
-  findTurnIn,
-  finishWrite,
-  newRecord,
-  settleBegin,
-  settleClaim,
-  settleFinish,
-} from '../../shared/storage/session-turns.js';
+import { findTurnIn } from '../../shared/storage/session-turns.js';
+import { beginTurnOn, claimTurnOn, finishTurnOn } from '../../shared/storage/turn-rules-on-record.js';
 
 type Operation = 'getSession' | 'beginTurn' | 'findTurn' | 'claimTurn' | 'finishTurn';
 /** What the next calls of an operation do instead of answering: fail, or never answer. */
@@ -65,20 +55,9 @@ export class MemorySessionStore implements SessionStore {
 
   async beginTurn(input: Parameters<SessionStore['beginTurn']>[0]) {
     await this.enter('beginTurn');
-    const record = this.record(input.key);
-    if (record === undefined) {
-      this.save(input.key, newRecord(input));
-      return { started: true as const };
-    }
-    const append = appendOf(input);
-    const appended = applyAppend(record, append, input.now);
-    if (appended !== undefined) {
-      this.save(input.key, appended);
-      return { started: true as const };
-    }
-    const settled = settleBegin(record, append);
-    if (settled === undefined) throw new Error('session holds a client id without its turn');
-    return settled;
+    const { change, value } = beginTurnOn(this.record(input.key), input);
+    this.save(input.key, change);
+    return value;
   }
 
   async findTurn(key: SessionKey, clientMessageId: string) {
@@ -89,18 +68,16 @@ export class MemorySessionStore implements SessionStore {
 
   async claimTurn(input: Parameters<SessionStore['claimTurn']>[0]) {
     await this.enter('claimTurn');
-    const record = this.record(input.key);
-    const change = record && applyTurnWrite(record, claimWrite(input), input.now);
+    const { change, value } = claimTurnOn(this.record(input.key), input);
     this.save(input.key, change);
-    return change !== undefined || settleClaim(record, input);
+    return value;
   }
 
   async finishTurn(input: Parameters<SessionStore['finishTurn']>[0]) {
     await this.enter('finishTurn');
-    const record = this.record(input.key);
-    const change = record && applyTurnWrite(record, finishWrite(input), input.now);
+    const { change, value } = finishTurnOn(this.record(input.key), input);
     this.save(input.key, change);
-    return change !== undefined || settleFinish(record, input);
+    return value;
   }
 
   listSessions(): never {
