@@ -83,6 +83,12 @@ export interface TurnContext {
   labelled: ReplyWithEmotion | undefined;
   replyCheck: ContentDecision | undefined;
   result: ChatReply | undefined;
+  /**
+   * The model judge's verdict on the message (issue 10, layer 4), started beside the reply call. It never
+   * rejects: a judge that fails or times out resolves to undefined (fail open to the other layers). A
+   * stream (issue 11) holds its deltas until it settles, at most CRISIS_JUDGE_WAIT_MS.
+   */
+  crisisJudgement: Promise<CrisisScreen | undefined> | undefined;
 }
 
 export function createTurnContext(
@@ -106,6 +112,7 @@ export function createTurnContext(
     labelled: undefined,
     replyCheck: undefined,
     result: undefined,
+    crisisJudgement: undefined,
   };
 }
 

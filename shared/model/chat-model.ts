@@ -6,6 +6,15 @@ export interface ModelAttempt {
   signal: AbortSignal;
   /** How long this attempt may take, in ms (what remains of the turn's deadline). */
   timeoutMs: number;
+  /** Another model of the same provider for this attempt (a cheaper one for the crisis judge). */
+  model?: string | undefined;
+  /** Caps the reply's length (the judge and side calls answer briefly). */
+  maxTokens?: number | undefined;
+  /**
+   * When present, the provider streams and every piece of the raw reply (emotion tag included) is passed
+   * here as it arrives, in order; the attempt still resolves to the whole reply.
+   */
+  onText?: ((text: string) => void) | undefined;
 }
 
 export interface ModelReply {
