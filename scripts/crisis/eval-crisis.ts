@@ -30,11 +30,11 @@ import { screenLayers } from './screen-layers.js';
 const args = process.argv.slice(2);
 const show = args.includes('--show');
 const valued = ['--cv', '--price-per-million-tokens', '--concurrency'];
-const valueOf = (flag: string) => {
+const flagValue = (flag: string) => {
   const index = args.indexOf(flag);
   return index === -1 ? undefined : (args[index + 1] ?? '');
 };
-const cvFile = valueOf('--cv');
+const cvFile = flagValue('--cv');
 const files = args.filter(
   (argument, index) => !argument.startsWith('--') && !valued.includes(args[index - 1] ?? ''),
 );
@@ -122,7 +122,7 @@ async function evaluateJudge() {
     console.error('--judge needs a provider: set OPENAI_API_KEY and LLM_MODEL (and OPENAI_BASE_URL)');
     process.exit(1);
   }
-  const price = valueOf('--price-per-million-tokens');
+  const price = flagValue('--price-per-million-tokens');
   const { judge } = config.crisisCare;
   for (const file of files) {
     const { rows, leftOut } = readCrisisRows(file);
@@ -133,7 +133,7 @@ async function evaluateJudge() {
         modelName: judge.model ?? config.model.model,
         judgeModel: judge.model,
         timeoutMs: judge.timeoutMs,
-        concurrency: Number(valueOf('--concurrency') ?? 4),
+        concurrency: Number(flagValue('--concurrency') ?? 4),
         pricePerMillionTokens: price === undefined ? undefined : Number(price),
       }),
     );
