@@ -4,7 +4,7 @@ import type { AppError } from '../errors/app-error.js';
 import type { UsageLimits } from '../limits/enforce-usage-limits.js';
 import type { UsageStore } from '../limits/usage-store.js';
 import type { Logger } from '../logging/logger.js';
-import type { ChatModel } from '../model/chat-model.js';
+import type { ChatModel, ModelReply } from '../model/chat-model.js';
 import type { CompletedReply } from '../model/complete-with-deadline.js';
 import type { ModelMessage } from '../prompt/build-model-messages.js';
 import type { PromptAssets } from '../prompt/load-prompt-assets.js';
@@ -37,6 +37,7 @@ export interface TurnSettings {
   aiLabelText: string | undefined;
   prompt: PromptAssets;
   safety: ChatSafety;
+  crisisCare: Config['crisisCare'];
 }
 
 /** How counting this message against the user's limits went; decided on once the session is read. */
@@ -79,6 +80,8 @@ export interface TurnContext {
   /** Model calls this turn made: a turn that made none gives its count back. */
   modelCalls: number;
   completion: CompletedReply | undefined;
+  /** The crisis judge's tokens, once it answered: counted with the reply's. */
+  judgeUsage: ModelReply['usage'];
   tokensRecorded: boolean;
   labelled: ReplyWithEmotion | undefined;
   replyCheck: ContentDecision | undefined;
@@ -108,6 +111,7 @@ export function createTurnContext(
     modelMessages: [],
     modelCalls: 0,
     completion: undefined,
+    judgeUsage: undefined,
     tokensRecorded: false,
     labelled: undefined,
     replyCheck: undefined,

@@ -57,13 +57,19 @@ export async function refundUnusedCharge(turn: TurnContext): Promise<void> {
     .catch((error: unknown) => turn.logger.warn('usage.not_refunded', { cause: describeCause(error) }));
 }
 
-/** The model's tokens, counted once the reply is known; a slow counter never costs the user the answer. */
+/**
+ * The model's tokens, the reply's and the crisis judge's, counted once the reply is known; a slow counter
+ * never costs the user the answer.
+ */
 export async function recordTokens(turn: TurnContext): Promise<void> {
   const usage = turn.ports.usage;
-  const used = turn.completion?.usage;
-  if (usage === undefined || used === undefined || turn.tokensRecorded) return;
+  const used = [turn.completion?.usage, turn.judgeUsage];
+  if (usage === undefined || turn.tokensRecorded || used.every((part) => part === undefined)) return;
   turn.tokensRecorded = true;
-  const tokens = used.promptTokens + used.completionTokens;
+  const tokens = used.reduce(
+    (sum, part) => sum + (part?.promptTokens ?? 0) + (part?.completionTokens ?? 0),
+    0,
+  );
   if (tokens <= 0) return;
   const { budget } = turn;
   await budget

@@ -95,6 +95,15 @@ function toConfig(values: Values) {
       onFailure: values.MSG_SEC_CHECK_ON_FAILURE,
       timeoutMs: values.MSG_SEC_CHECK_TIMEOUT_MS,
     },
+    /** Crisis care beyond the screen: the model as judge (layer 4) and care kept across turns (layer 5). */
+    crisisCare: {
+      judge: {
+        enabled: values.CRISIS_JUDGE ?? provider === 'openai',
+        model: values.CRISIS_JUDGE_MODEL,
+        timeoutMs: values.CRISIS_JUDGE_TIMEOUT_MS,
+      },
+      calmTurns: values.CRISIS_CALM_TURNS,
+    },
     /** The HTTP path's bearer tokens; undefined secret = the HTTP path stays closed on the platform. */
     auth: { secret: values.AUTH_TOKEN_SECRET, ttlSeconds: values.AUTH_TOKEN_TTL_SECONDS },
     /** Appended to each reply when set, as a visible AI-generated label. */

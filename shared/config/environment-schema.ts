@@ -156,6 +156,24 @@ export const environmentSchema = z.object({
     readBy: chat,
   }),
 
+  // --- Crisis care beyond the screen (docs/safety.md): the model as judge, care that persists ---
+  CRISIS_JUDGE: optional(booleanFlag, 'on with a real provider, off for the offline demo', {
+    about: 'the model judges each message beside the reply call and can only raise the risk level',
+    readBy: chat,
+  }),
+  CRISIS_JUDGE_MODEL: optional(z.string(), '`LLM_MODEL`', {
+    about: 'a cheaper model of the same provider for the judge',
+    readBy: chat,
+  }),
+  CRISIS_JUDGE_TIMEOUT_MS: defaulted(integer(100, 30_000), 3_000, {
+    about: 'the judge’s own deadline, 100–30000, never past the model’s; a late judge is ignored',
+    readBy: chat,
+  }),
+  CRISIS_CALM_TURNS: defaulted(integer(0, 10), 3, {
+    about: 'turns after a flagged one that keep the guidance and the care card, 0–10; `0` = off',
+    readBy: chat,
+  }),
+
   // --- HTTP access tokens: chat mints them, both functions check them ---
   AUTH_TOKEN_SECRET: optional(z.string().check(z.minLength(32)), '—', {
     about: 'signs HTTP access bearer tokens, 32+ characters; unset = HTTP access closed on the platform',

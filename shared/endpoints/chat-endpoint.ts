@@ -81,6 +81,7 @@ export const chatEndpoint: Endpoint<ChatEndpointRequest> = {
         aiLabelText: config.aiLabelText,
         prompt: dependencies.prompt,
         safety,
+        crisisCare: config.crisisCare,
       },
       budget: createTurnBudget(systemTimers, config.limits),
       clock: dependencies.clock,

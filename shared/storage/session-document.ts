@@ -51,6 +51,11 @@ export const storedMessageSchema = z.object({
   reply_to: z.optional(z.string()),
   /** Only on agent messages: the crisis screen's level for the turn, so the operator can find it. */
   safety_level: z.optional(z.enum(['medium', 'high'])),
+  /**
+   * Only on agent messages with `safety_level`: the care was carried over from an earlier flagged turn
+   * (the words of this one were calm), so it does not extend the care by itself (CRISIS_CALM_TURNS).
+   */
+  safety_carried: z.optional(z.literal(true)),
   /** Only on agent messages: content security let the turn through but asked for a human review. */
   content_review: z.optional(z.literal(true)),
 });

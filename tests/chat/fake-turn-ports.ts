@@ -7,6 +7,7 @@ import { createLogger } from '../../shared/logging/logger.js';
 import type { ChatModel, ModelAttempt, ModelReply } from '../../shared/model/chat-model.js';
 import { loadPromptAssets } from '../../shared/prompt/load-prompt-assets.js';
 import type { ContentCheck, ContentVerdict } from '../../shared/safety/content-check.js';
+import { CRISIS_JUDGE_MARKER } from '../../shared/safety/crisis-judge.js';
 import { loadCrisisAssets } from '../../shared/safety/load-crisis-assets.js';
 import { loadWordListContentCheck } from '../../shared/safety/word-list-content-check.js';
 import { VirtualTimers } from '../support/virtual-timers.js';
@@ -27,18 +28,27 @@ export type ModelStep =
   | { fail: Error; spendMs?: number }
   | { hang: true };
 
-/** A model that plays its script, one step per attempt, and records what it was asked. */
+/**
+ * A model that plays its script, one step per attempt, and records what it was asked. The crisis judge's
+ * calls (its prompt starts with the judge's marker) play their own script and are recorded apart, so
+ * `attempts` stays the reply calls.
+ */
 export class ScriptedModel implements ChatModel {
   readonly provider = 'openai' as const;
   readonly attempts: ModelAttempt[] = [];
+  readonly judgeAttempts: ModelAttempt[] = [];
   constructor(
     private readonly timers: VirtualTimers,
     readonly script: ModelStep[],
+    readonly judgeScript: ModelStep[] = [],
   ) {}
 
   async complete(attempt: ModelAttempt): Promise<ModelReply> {
-    this.attempts.push(attempt);
-    const step = this.script.shift() ?? { reply: '[happy] 很高兴听你说。' };
+    const judging = attempt.messages[0]?.content.startsWith(CRISIS_JUDGE_MARKER) === true;
+    (judging ? this.judgeAttempts : this.attempts).push(attempt);
+    const step =
+      (judging ? this.judgeScript : this.script).shift() ??
+      (judging ? { reply: '{"risk":"none","labels":[]}' } : { reply: '[happy] 很高兴听你说。' });
     if ('hang' in step) return new Promise<ModelReply>(() => {});
     if (step.spendMs !== undefined) await this.timers.sleep(step.spendMs);
     if ('fail' in step) throw step.fail;
@@ -101,6 +111,8 @@ export interface FakeWorld {
   logs: string[];
   limits: { messagesPerMinute: number; messagesPerDay: number; tokensPerDay: number };
   onFailure: 'open' | 'closed';
+  /** Layers 4 and 5: the judge is off unless a test gives it a script (or turns it on). */
+  crisisCare: TurnContext['settings']['crisisCare'];
   /** A new turn for this request, on this world's ports and a fresh budget. */
   turn(request: Partial<TurnContext['request']> & { message: string }): TurnContext;
 }
@@ -108,7 +120,13 @@ export interface FakeWorld {
 let nextId = 0;
 
 export function fakeWorld(
-  options: { script?: ModelStep[]; fallback?: ModelStep[]; wechat?: MarkerContentCheck } = {},
+  options: {
+    script?: ModelStep[];
+    fallback?: ModelStep[];
+    wechat?: MarkerContentCheck;
+    /** The judge's answers; given, the judge is on. */
+    judge?: ModelStep[];
+  } = {},
 ): FakeWorld {
   const timers = new VirtualTimers();
   const logs: string[] = [];
@@ -116,12 +134,16 @@ export function fakeWorld(
     timers,
     store: new MemorySessionStore(),
     usage: new MemoryUsageStore(),
-    model: new ScriptedModel(timers, options.script ?? []),
+    model: new ScriptedModel(timers, options.script ?? [], options.judge ?? []),
     fallback: options.fallback === undefined ? undefined : new ScriptedModel(timers, options.fallback),
     wechat: options.wechat ?? new MarkerContentCheck(),
     logs,
     limits: { messagesPerMinute: 100, messagesPerDay: 1000, tokensPerDay: 1_000_000 },
     onFailure: 'open',
+    crisisCare: {
+      judge: { enabled: options.judge !== undefined, model: undefined, timeoutMs: 3_000 },
+      calmTurns: 3,
+    },
     turn(request) {
       const limits = {
         chatDeadlineMs: 50_000,
@@ -159,6 +181,7 @@ export function fakeWorld(
             aiLabelText: undefined,
             prompt,
             safety,
+            crisisCare: world.crisisCare,
           },
           budget: createTurnBudget(timers, limits),
           // Wall time for what is stored follows the virtual clock, from a fixed day.

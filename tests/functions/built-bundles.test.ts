@@ -72,6 +72,7 @@ describe('the built bundles', () => {
         'prompt/basic-emotion-model.json',
         'prompt/blocked-words.json',
         'prompt/crisis-guidance.txt',
+        'prompt/crisis-judge-prompt.txt',
         'prompt/crisis-model.json',
         'prompt/crisis-patterns.json',
         'prompt/crisis-response.txt',
