@@ -11,6 +11,7 @@ import { labelEmotion } from './steps/label-emotion.js';
 import { readSession } from './steps/read-session.js';
 import { screenCrisisAlone } from './steps/screen-crisis-alone.js';
 import { screenCrisisInContext } from './steps/screen-crisis-in-context.js';
+import { startSummary } from './steps/start-summary.js';
 import { storeWords } from './steps/store-words.js';
 import type { TurnContext, TurnStep } from './turn-context.js';
 import { failTurnRecord } from './turn-record.js';
@@ -44,6 +45,8 @@ export const chatTurnSteps: readonly TurnStep[] = [
   // instead of two); a blocked message is still stored, as blocked.
   sideBySide(storeWords, checkMessage),
   buildContext,
+  // Not awaited: the summary of turns that fell out of the window runs beside the reply call.
+  startSummary,
   generateReply,
   labelEmotion,
   checkReply,

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChatSafety } from '../../shared/chat/chat-safety.js';
 import { createTurnBudget } from '../../shared/chat/turn-budget.js';
 import { createTurnContext, type TurnContext } from '../../shared/chat/turn-context.js';
+import { promptVersionOf, SUMMARY_PROMPT_FILE } from '../../shared/context/context-settings.js';
 import type { UsageCounts, UsageStore } from '../../shared/limits/usage-store.js';
 import { createLogger } from '../../shared/logging/logger.js';
 import type { ChatModel, ModelAttempt, ModelReply } from '../../shared/model/chat-model.js';
@@ -20,6 +22,8 @@ const crisis = {
   classifier: { probability: () => 0, level: () => 'none' as const },
 };
 const wordList = loadWordListContentCheck(promptDir);
+export const summaryPrompt = readFileSync(path.join(promptDir, SUMMARY_PROMPT_FILE), 'utf8').trim();
+export const promptVersion = promptVersionOf(prompt, crisis);
 
 /** One scripted model answer: a reply (optionally after some virtual time), a failure, or silence. */
 export type ModelStep =
@@ -27,18 +31,28 @@ export type ModelStep =
   | { fail: Error; spendMs?: number }
   | { hang: true };
 
-/** A model that plays its script, one step per attempt, and records what it was asked. */
+/**
+ * A model that plays its script, one step per attempt, and records what it was asked. Summary calls
+ * (their system message is the summary prompt) play their own script and are recorded apart.
+ */
 export class ScriptedModel implements ChatModel {
   readonly provider = 'openai' as const;
   readonly attempts: ModelAttempt[] = [];
+  readonly summaryAttempts: ModelAttempt[] = [];
+  readonly summaryScript: ModelStep[] = [];
   constructor(
     private readonly timers: VirtualTimers,
     readonly script: ModelStep[],
   ) {}
 
   async complete(attempt: ModelAttempt): Promise<ModelReply> {
-    this.attempts.push(attempt);
-    const step = this.script.shift() ?? { reply: '[happy] 很高兴听你说。' };
+    const summary = attempt.messages[0]?.content === summaryPrompt;
+    (summary ? this.summaryAttempts : this.attempts).push(attempt);
+    const step =
+      (summary ? this.summaryScript : this.script).shift() ??
+      (summary
+        ? { reply: `{"summary": "摘要${this.summaryAttempts.length}"}` }
+        : { reply: '[happy] 很高兴听你说。' });
     if ('hang' in step) return new Promise<ModelReply>(() => {});
     if (step.spendMs !== undefined) await this.timers.sleep(step.spendMs);
     if ('fail' in step) throw step.fail;
@@ -101,6 +115,8 @@ export interface FakeWorld {
   logs: string[];
   limits: { messagesPerMinute: number; messagesPerDay: number; tokensPerDay: number };
   onFailure: 'open' | 'closed';
+  tokenBudget: number;
+  readLimit: number;
   /** A new turn for this request, on this world's ports and a fresh budget. */
   turn(request: Partial<TurnContext['request']> & { message: string }): TurnContext;
 }
@@ -122,6 +138,8 @@ export function fakeWorld(
     logs,
     limits: { messagesPerMinute: 100, messagesPerDay: 1000, tokensPerDay: 1_000_000 },
     onFailure: 'open',
+    tokenBudget: 6_000,
+    readLimit: 40,
     turn(request) {
       const limits = {
         chatDeadlineMs: 50_000,
@@ -130,7 +148,8 @@ export function fakeWorld(
         maxHistoryItems: 50,
         maxHistoryItemChars: 4_000,
         maxRequestBytes: 512 * 1024,
-        contextMaxMessages: 40,
+        contextMaxMessages: world.readLimit,
+        contextTokenBudget: world.tokenBudget,
         maxSessionMessages: 2_000,
       };
       const safety: ChatSafety = {
@@ -159,6 +178,12 @@ export function fakeWorld(
             aiLabelText: undefined,
             prompt,
             safety,
+            context: {
+              tokenBudget: world.tokenBudget,
+              readLimit: world.readLimit,
+              summaryPrompt,
+              promptVersion,
+            },
           },
           budget: createTurnBudget(timers, limits),
           // Wall time for what is stored follows the virtual clock, from a fixed day.

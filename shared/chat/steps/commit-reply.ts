@@ -2,7 +2,7 @@ import type { StoredMessage } from '../../storage/session-document.js';
 import { toChatReply } from '../chat-reply.js';
 import type { TurnContext } from '../turn-context.js';
 import { finishTurnRecord } from '../turn-record.js';
-import { recordTokens } from '../usage-charge.js';
+import { closeSummaryCall, recordTokens } from '../usage-charge.js';
 
 /** The reply stored with the turn, and the model's tokens counted beside that write. */
 export async function commitReply(turn: TurnContext): Promise<void> {
@@ -20,7 +20,12 @@ export async function commitReply(turn: TurnContext): Promise<void> {
     reply_to: words.question.message_id,
     ...(turn.crisis.level === 'medium' ? { safety_level: 'medium' as const } : {}),
     ...(reviewed ? { content_review: true as const } : {}),
+    prompt_version: turn.settings.context.promptVersion,
   };
+  // The summary rides on this write when it is ready; one still running is abandoned rather than waited
+  // for or written on its own (the turn's latency and its 3 requests in sequence stay as they are).
+  const summary = closeSummaryCall(turn)?.summary;
+  if (summary !== undefined) turn.sessionChanges = { ...turn.sessionChanges, rolling_summary: summary };
   const [stored] = await Promise.all([
     finishTurnRecord(turn, words, { status: 'complete', reply }),
     recordTokens(turn),
@@ -32,6 +37,8 @@ export async function commitReply(turn: TurnContext): Promise<void> {
     reply_chars: labelled.content.length,
     emotion: labelled.emotion,
     emotion_source: labelled.emotionSource,
+    context_tokens: turn.context?.tokens,
+    context_left_out: turn.context?.leftOut,
     duration_ms: turn.budget.elapsedMs(),
   });
   turn.result = toChatReply(stored, turn.request.sessionId, turn.settings);
