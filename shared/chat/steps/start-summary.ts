@@ -2,8 +2,18 @@ import { startSummaryCall } from '../../context/summary-call.js';
 import { screenCrisisRisk } from '../../safety/screen-crisis-risk.js';
 import type { TurnContext } from '../turn-context.js';
 
-/** Crisis categories whose words in a summary mean it holds a method or a plan: it is not stored. */
-const METHOD_CATEGORIES: readonly string[] = ['suicide_plan', 'self_harm'];
+/**
+ * A summary speaks of the person in the third person, which the crisis rules read as someone else's
+ * risk; read as if in the first person, a plan or a method in it (`suicide_plan`: means, time, place,
+ * asking how) keeps it from being stored. The general words the summary prompt asks for ("有过轻生或
+ * 自伤的念头") fall in other categories and stay.
+ */
+function holdsMethod(text: string, crisis: TurnContext['settings']['safety']['crisis']): boolean {
+  const asSelf = text.replace(/对方|她|他/gu, '我');
+  return screenCrisisRisk({ message: asSelf, recentUserMessages: [] }, crisis).categories.includes(
+    'suicide_plan',
+  );
+}
 
 /**
  * When turns fall out of the window, the model summarises them beside the reply call: started here and
@@ -23,9 +33,6 @@ export function startSummary(turn: TurnContext): void {
     budget,
     deadlineAt: budget.modelDeadlineAt,
     now: () => turn.clock().toISOString(),
-    mustNotStore: (text) =>
-      screenCrisisRisk({ message: text, recentUserMessages: [] }, settings.safety.crisis).categories.some(
-        (category) => METHOD_CATEGORIES.includes(category),
-      ),
+    mustNotStore: (text) => holdsMethod(text, settings.safety.crisis),
   });
 }
