@@ -74,6 +74,8 @@ describe('the built bundles', () => {
         'prompt/crisis-guidance.txt',
         'prompt/crisis-model.json',
         'prompt/crisis-patterns.json',
+        // The rolling summary's prompt.
+        'prompt/summary-prompt.txt',
         'prompt/crisis-response.txt',
         'vendor/cloudbase-node-sdk.js',
         'vendor/cloudbase-node-sdk.impl.js',
