@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BuildOptions, build, type Plugin } from 'esbuild';
+import { SUMMARY_PROMPT_FILE } from '../shared/context/context-settings.js';
 import { EMOTION_MODEL_FILE } from '../shared/emotion/load-emotion-model.js';
 import { LABELS_FILE, PROMPT_FILE } from '../shared/prompt/load-prompt-assets.js';
 import { CRISIS_ASSET_FILES } from '../shared/safety/load-crisis-assets.js';
@@ -132,7 +133,14 @@ export function functionBundleOptions(name: FunctionName, outfile: string) {
  * word-list files and the emotion classifier's weights (read on its first use); history only the labels.
  */
 export const PROMPT_FILES: Record<FunctionName, readonly string[]> = {
-  chat: [PROMPT_FILE, LABELS_FILE, ...CRISIS_ASSET_FILES, BLOCKED_WORDS_FILE, EMOTION_MODEL_FILE],
+  chat: [
+    PROMPT_FILE,
+    LABELS_FILE,
+    ...CRISIS_ASSET_FILES,
+    BLOCKED_WORDS_FILE,
+    EMOTION_MODEL_FILE,
+    SUMMARY_PROMPT_FILE,
+  ],
   history: [PROMPT_FILE, LABELS_FILE],
 };
 

@@ -14,6 +14,7 @@ import { readSession } from './steps/read-session.js';
 import { screenCrisisAlone } from './steps/screen-crisis-alone.js';
 import { screenCrisisInContext } from './steps/screen-crisis-in-context.js';
 import { startCrisisJudge } from './steps/start-crisis-judge.js';
+import { startSummary } from './steps/start-summary.js';
 import { storeWords } from './steps/store-words.js';
 import type { TurnContext, TurnStep } from './turn-context.js';
 import { failTurnRecord } from './turn-record.js';
@@ -51,6 +52,8 @@ export const chatTurnSteps: readonly TurnStep[] = [
   // The judge only starts here and runs beside the reply call; its verdict is applied once the reply
   // is made, before anyone sees it.
   startCrisisJudge,
+  // Not awaited: the summary of turns that fell out of the window runs beside the reply call.
+  startSummary,
   generateReply,
   labelEmotion,
   applyCrisisJudgement,

@@ -85,6 +85,7 @@ function toConfig(values: Values) {
       maxHistoryItemChars: values.MAX_HISTORY_ITEM_CHARS,
       maxRequestBytes: values.MAX_REQUEST_BYTES,
       contextMaxMessages: values.CONTEXT_MAX_MESSAGES,
+      contextTokenBudget: values.CONTEXT_TOKEN_BUDGET,
       maxSessionMessages: values.MAX_SESSION_MESSAGES,
     },
     logLevel: values.LOG_LEVEL,

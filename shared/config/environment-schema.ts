@@ -119,7 +119,13 @@ export const environmentSchema = z.object({
     readBy: both,
   }),
   CONTEXT_MAX_MESSAGES: defaulted(integer(1), 40, {
-    about: 'stored messages read per turn and sent to the model as context',
+    about:
+      'stored messages a turn reads: the most that can be sent as context (the token budget decides within it)',
+    readBy: chat,
+  }),
+  CONTEXT_TOKEN_BUDGET: defaulted(integer(1), 6_000, {
+    about:
+      'estimated tokens sent to the model per reply (persona, memory, summary, recent turns, the message)',
     readBy: chat,
   }),
   MAX_SESSION_MESSAGES: defaulted(integer(1), 2_000, { about: 'messages per session', readBy: chat }),

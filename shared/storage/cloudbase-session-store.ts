@@ -205,6 +205,8 @@ function turnUpdate(write: TurnWrite, now: string, command: Command): Row {
   for (const [field, value] of Object.entries(write.set)) data[`${path}.${field}`] = value;
   if (write.removeErrorCode) data[`${path}.error_code`] = command.remove();
   if (write.countAttempt) data[`${path}.attempts`] = command.inc(1);
+  // Replaced whole (Command.set), so no field of an older value survives beside the new one.
+  for (const [field, value] of Object.entries(write.session ?? {})) data[field] = command.set(value);
   if (write.append !== undefined) {
     data.messages = command.push({ each: [write.append] });
     data.message_count = command.inc(1);

@@ -58,9 +58,27 @@ export const storedMessageSchema = z.object({
   safety_carried: z.optional(z.literal(true)),
   /** Only on agent messages: content security let the turn through but asked for a human review. */
   content_review: z.optional(z.literal(true)),
+  /**
+   * Only on agent messages: a short hash of the persona prompt, label file and crisis texts the reply was
+   * made with (prompt-version.ts), so feedback and incidents trace to the text behind them.
+   */
+  prompt_version: z.optional(z.string()),
 });
 
 export type StoredMessage = z.infer<typeof storedMessageSchema>;
+
+/**
+ * What the model wrote about the turns that fell out of the context window (docs/memory.md): what the
+ * person is going through, what helped, what was agreed. Extended as more turns fall out; never holds
+ * the words of a crisis-template turn.
+ */
+export const rollingSummarySchema = z.object({
+  text: z.string(),
+  /** The user message that opened the last turn it covers (that turn's reply included). */
+  through_message_id: z.string(),
+  updated_at: z.string(),
+});
+export type RollingSummary = z.infer<typeof rollingSummarySchema>;
 
 /**
  * A session as the store's callers see it: every question carries its turn's state. Both adapters store
@@ -74,12 +92,14 @@ export const sessionDocumentSchema = z.object({
   updated_at: z.string(),
   message_count: z.number().check(z.refine(Number.isInteger), z.gte(0)),
   messages: z.array(storedMessageSchema),
+  /** Absent until turns first fall out of the context window. */
+  rolling_summary: z.optional(rollingSummarySchema),
 });
 
 export type SessionDocument = z.infer<typeof sessionDocumentSchema>;
 
 /** What `sessions.json` and a session listing hold for each session, without the messages. */
-export const sessionSummarySchema = z.omit(sessionDocumentSchema, { messages: true });
+export const sessionSummarySchema = z.omit(sessionDocumentSchema, { messages: true, rolling_summary: true });
 export type SessionSummary = z.infer<typeof sessionSummarySchema>;
 
 export interface SessionKey {

@@ -135,6 +135,7 @@ export function presentSession(record: SessionRecord): SessionDocument {
   return {
     ...presentSummary(record),
     messages: record.messages.map((message) => presentMessage(message, record)),
+    ...(record.rolling_summary === undefined ? {} : { rolling_summary: record.rolling_summary }),
   };
 }
 

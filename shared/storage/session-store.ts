@@ -1,4 +1,10 @@
-import type { SessionDocument, SessionKey, SessionSummary, StoredMessage } from './session-document.js';
+import type {
+  RollingSummary,
+  SessionDocument,
+  SessionKey,
+  SessionSummary,
+  StoredMessage,
+} from './session-document.js';
 
 /** A user message and, once the turn is complete, its reply. */
 export interface StoredTurn {
@@ -39,12 +45,21 @@ export type TurnOutcome =
   | { status: 'complete'; reply: StoredMessage }
   | { status: 'failed' | 'blocked'; errorCode: string };
 
+/**
+ * Session fields a turn's side call produced, written in the same request as the turn's outcome (no
+ * request of their own) and only if that write applies. Each replaces the stored value whole.
+ */
+export interface SessionChanges {
+  rolling_summary?: RollingSummary;
+}
+
 export interface FinishTurnInput {
   key: SessionKey;
   messageId: string;
   attemptId: string;
   outcome: TurnOutcome;
   now: string;
+  sessionChanges?: SessionChanges | undefined;
 }
 
 export interface ExportSessionsOptions {

@@ -14,6 +14,7 @@ import type {
   BeginTurnResult,
   ClaimTurnInput,
   FinishTurnInput,
+  SessionChanges,
   StoredTurn,
 } from './session-store.js';
 
@@ -40,6 +41,8 @@ export interface TurnWrite {
   countAttempt: boolean;
   /** A reply appended to the messages in the same write. */
   append: StoredMessage | undefined;
+  /** Session fields set in the same write (a rolling summary). */
+  session: SessionChanges | undefined;
 }
 
 /** A new turn appended to an existing session, unless its client id is already there. */
@@ -137,6 +140,7 @@ export function claimWrite(input: ClaimTurnInput): TurnWrite {
     removeErrorCode: true,
     countAttempt: true,
     append: undefined,
+    session: undefined,
   };
 }
 
@@ -161,6 +165,7 @@ export function finishWrite(input: FinishTurnInput): TurnWrite {
     removeErrorCode: false,
     countAttempt: false,
     append: outcome.status === 'complete' ? outcome.reply : undefined,
+    session: input.sessionChanges,
   };
 }
 
@@ -186,7 +191,12 @@ export function applyTurnWrite(
   const next: TurnState = { ...state, ...write.set };
   if (write.removeErrorCode) delete next.error_code;
   if (write.countAttempt) next.attempts = state.attempts + 1;
-  const changed: SessionRecord = { ...record, updated_at: now, turns: { ...record.turns, [key]: next } };
+  const changed: SessionRecord = {
+    ...record,
+    ...write.session,
+    updated_at: now,
+    turns: { ...record.turns, [key]: next },
+  };
   if (write.append === undefined) return changed;
   return {
     ...changed,

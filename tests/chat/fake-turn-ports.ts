@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChatSafety } from '../../shared/chat/chat-safety.js';
 import { createTurnBudget } from '../../shared/chat/turn-budget.js';
 import { createTurnContext, type TurnContext } from '../../shared/chat/turn-context.js';
+import { promptVersionOf, SUMMARY_PROMPT_FILE } from '../../shared/context/context-settings.js';
 import type { UsageCounts, UsageStore } from '../../shared/limits/usage-store.js';
 import { createLogger } from '../../shared/logging/logger.js';
 import type { ChatModel, ModelAttempt, ModelReply } from '../../shared/model/chat-model.js';
@@ -21,6 +23,8 @@ const crisis = {
   classifier: { probability: () => 0, level: () => 'none' as const },
 };
 const wordList = loadWordListContentCheck(promptDir);
+export const summaryPrompt = readFileSync(path.join(promptDir, SUMMARY_PROMPT_FILE), 'utf8').trim();
+export const promptVersion = promptVersionOf(prompt, crisis);
 
 /** One scripted model answer: a reply (optionally after some virtual time), a failure, or silence. */
 export type ModelStep =
@@ -30,13 +34,15 @@ export type ModelStep =
 
 /**
  * A model that plays its script, one step per attempt, and records what it was asked. The crisis judge's
- * calls (its prompt starts with the judge's marker) play their own script and are recorded apart, so
- * `attempts` stays the reply calls.
+ * calls (its prompt starts with the judge's marker) and summary calls (their system message is the
+ * summary prompt) play their own scripts and are recorded apart, so `attempts` stays the reply calls.
  */
 export class ScriptedModel implements ChatModel {
   readonly provider = 'openai' as const;
   readonly attempts: ModelAttempt[] = [];
   readonly judgeAttempts: ModelAttempt[] = [];
+  readonly summaryAttempts: ModelAttempt[] = [];
+  readonly summaryScript: ModelStep[] = [];
   constructor(
     private readonly timers: VirtualTimers,
     readonly script: ModelStep[],
@@ -45,10 +51,13 @@ export class ScriptedModel implements ChatModel {
 
   async complete(attempt: ModelAttempt): Promise<ModelReply> {
     const judging = attempt.messages[0]?.content.startsWith(CRISIS_JUDGE_MARKER) === true;
-    (judging ? this.judgeAttempts : this.attempts).push(attempt);
-    const step =
-      (judging ? this.judgeScript : this.script).shift() ??
-      (judging ? { reply: '{"risk":"none","labels":[]}' } : { reply: '[happy] 很高兴听你说。' });
+    const summary = attempt.messages[0]?.content === summaryPrompt;
+    (judging ? this.judgeAttempts : summary ? this.summaryAttempts : this.attempts).push(attempt);
+    const step = judging
+      ? (this.judgeScript.shift() ?? { reply: '{"risk":"none","labels":[]}' })
+      : summary
+        ? (this.summaryScript.shift() ?? { reply: `{"summary": "摘要${this.summaryAttempts.length}"}` })
+        : (this.script.shift() ?? { reply: '[happy] 很高兴听你说。' });
     if ('hang' in step) return new Promise<ModelReply>(() => {});
     if (step.spendMs !== undefined) await this.timers.sleep(step.spendMs);
     if ('fail' in step) throw step.fail;
@@ -113,6 +122,8 @@ export interface FakeWorld {
   onFailure: 'open' | 'closed';
   /** Layers 4 and 5: the judge is off unless a test gives it a script (or turns it on). */
   crisisCare: TurnContext['settings']['crisisCare'];
+  tokenBudget: number;
+  readLimit: number;
   /** A new turn for this request, on this world's ports and a fresh budget. */
   turn(request: Partial<TurnContext['request']> & { message: string }): TurnContext;
 }
@@ -144,6 +155,8 @@ export function fakeWorld(
       judge: { enabled: options.judge !== undefined, model: undefined, timeoutMs: 3_000 },
       calmTurns: 3,
     },
+    tokenBudget: 6_000,
+    readLimit: 40,
     turn(request) {
       const limits = {
         chatDeadlineMs: 50_000,
@@ -152,7 +165,8 @@ export function fakeWorld(
         maxHistoryItems: 50,
         maxHistoryItemChars: 4_000,
         maxRequestBytes: 512 * 1024,
-        contextMaxMessages: 40,
+        contextMaxMessages: world.readLimit,
+        contextTokenBudget: world.tokenBudget,
         maxSessionMessages: 2_000,
       };
       const safety: ChatSafety = {
@@ -182,6 +196,12 @@ export function fakeWorld(
             prompt,
             safety,
             crisisCare: world.crisisCare,
+            context: {
+              tokenBudget: world.tokenBudget,
+              readLimit: world.readLimit,
+              summaryPrompt,
+              promptVersion,
+            },
           },
           budget: createTurnBudget(timers, limits),
           // Wall time for what is stored follows the virtual clock, from a fixed day.

@@ -3,7 +3,7 @@ import type { StoredMessage } from '../../storage/session-document.js';
 import { crisisReply, toChatReply } from '../chat-reply.js';
 import type { TurnContext } from '../turn-context.js';
 import { finishTurnRecord } from '../turn-record.js';
-import { recordTokens } from '../usage-charge.js';
+import { closeSummaryCall, recordTokens } from '../usage-charge.js';
 import { isCarriedCare } from './carry-crisis-care.js';
 
 /** The reply stored with the turn, and the model's tokens counted beside that write. */
@@ -15,8 +15,15 @@ export async function commitReply(turn: TurnContext): Promise<void> {
   // the fixed reply replaces the model's, which is never shown.
   const reply: StoredMessage =
     turn.crisis.level === 'high'
-      ? crisisReply(words.question, turn.ids(), turn.clock().toISOString(), turn.settings.safety)
+      ? {
+          ...crisisReply(words.question, turn.ids(), turn.clock().toISOString(), turn.settings.safety),
+          prompt_version: turn.settings.context.promptVersion,
+        }
       : modelReply(turn, words.question.message_id, labelled, reviewed);
+  // The summary rides on this write when it is ready; one still running is abandoned rather than waited
+  // for or written on its own (the turn's latency and its 3 requests in sequence stay as they are).
+  const summary = closeSummaryCall(turn)?.summary;
+  if (summary !== undefined) turn.sessionChanges = { ...turn.sessionChanges, rolling_summary: summary };
   const [stored] = await Promise.all([
     finishTurnRecord(turn, words, { status: 'complete', reply }),
     recordTokens(turn),
@@ -28,6 +35,8 @@ export async function commitReply(turn: TurnContext): Promise<void> {
     reply_chars: reply.content.length,
     emotion: reply.emotion,
     emotion_source: reply.emotion_source,
+    context_tokens: turn.context?.tokens,
+    context_left_out: turn.context?.leftOut,
     duration_ms: turn.budget.elapsedMs(),
   });
   turn.result = toChatReply(stored, turn.request.sessionId, turn.settings);
@@ -51,5 +60,6 @@ function modelReply(
     ...(turn.crisis.level === 'medium' ? { safety_level: 'medium' as const } : {}),
     ...(isCarriedCare(turn.crisis) ? { safety_carried: true as const } : {}),
     ...(reviewed ? { content_review: true as const } : {}),
+    prompt_version: turn.settings.context.promptVersion,
   };
 }
