@@ -52,8 +52,10 @@ export function itemKey(id: string): string {
 
 export function presentMemory(document: MemoryDocument | undefined): UserMemory {
   if (document === undefined) return { enabled: false, items: [] };
-  const items = Object.values(document.items).sort(
-    (left, right) => left.created_at.localeCompare(right.created_at) || left.id.localeCompare(right.id),
+  // A stable sort: items of the same instant keep the map's order, which is the order they were added in
+  // (JSON objects and CloudBase documents keep their keys' order).
+  const items = Object.values(document.items).sort((left, right) =>
+    left.created_at.localeCompare(right.created_at),
   );
   return { enabled: document.enabled, items };
 }
