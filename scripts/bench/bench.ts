@@ -17,6 +17,7 @@ import { createSessionStore } from '../../shared/storage/create-session-store.js
 import {
   startTestServices,
   TEST_COLLECTION,
+  TEST_MEMORY_COLLECTION,
   TEST_USAGE_COLLECTION,
 } from '../../tests/support/test-services.js';
 import { buildFunctions, FUNCTION_NAMES } from '../build.js';
@@ -61,6 +62,7 @@ async function measureWarmTurns(
   services.emulator.reset();
   services.emulator.createCollection(TEST_COLLECTION);
   services.emulator.createCollection(TEST_USAGE_COLLECTION);
+  services.emulator.createCollection(TEST_MEMORY_COLLECTION);
   const environment = services.environment({ STORAGE: storage, DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
   const chat = createFunctionHandler(chatEndpoint, {
     environment,

@@ -61,7 +61,7 @@ function toConfig(values: Values) {
       /** A second provider with the same settings otherwise; the chat turn fails over to it. */
       fallback: fallbackProvider(values),
     },
-    /** The session collection's settings, plus the collection the usage counts live in. */
+    /** The session collection's settings, plus the collections of the usage counts and the memories. */
     cloudbase: {
       envId: values.CLOUDBASE_ENV,
       serviceUrl: values.CLOUDBASE_SERVICE_URL,
@@ -70,6 +70,7 @@ function toConfig(values: Values) {
       collection: values.CLOUDBASE_COLLECTION,
       timeoutMs: values.CLOUDBASE_TIMEOUT_MS,
       usageCollection: values.CLOUDBASE_USAGE_COLLECTION,
+      memoryCollection: values.CLOUDBASE_MEMORY_COLLECTION,
     },
     /** Per-user limits (docs/usage-limits.md); 0 turns a limit off. */
     usageLimits: {
@@ -119,5 +120,5 @@ export const configSchema = z.pipe(environmentSchema, z.transform(toConfig));
 
 export type Config = z.output<typeof configSchema>;
 export type ModelConfig = Config['model'];
-export type CloudbaseConfig = Omit<Config['cloudbase'], 'usageCollection'>;
+export type CloudbaseConfig = Omit<Config['cloudbase'], 'usageCollection' | 'memoryCollection'>;
 export type LogLevel = Config['logLevel'];

@@ -228,6 +228,10 @@ export const environmentSchema = z.object({
     about: 'the usage counters’ collection; must differ from `CLOUDBASE_COLLECTION`',
     readBy: both,
   }),
+  CLOUDBASE_MEMORY_COLLECTION: defaulted(collectionName, 'chat_memories', {
+    about: 'the users’ memories (知己档案); must differ from the other two collections',
+    readBy: both,
+  }),
   CLOUDBASE_TIMEOUT_MS: defaulted(integer(1), 4_000, {
     about: 'per database request (idle socket); at most `STORAGE_RESERVE_MS` in the chat function',
     readBy: both,

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { feedbackSchema, titleSourceSchema } from './session-overview.js';
 
 /**
  * Version of the stored document shape (docs/storage.md). 2 keeps each turn's state in maps beside the
@@ -63,6 +64,11 @@ export const storedMessageSchema = z.object({
    * made with (prompt-version.ts), so feedback and incidents trace to the text behind them.
    */
   prompt_version: z.optional(z.string()),
+  /**
+   * Only on agent messages, as readers see them: the user's rating of the reply (stored in the
+   * session's `feedback` map, not on the message, which is never rewritten).
+   */
+  feedback: z.optional(feedbackSchema),
 });
 
 export type StoredMessage = z.infer<typeof storedMessageSchema>;
@@ -91,6 +97,11 @@ export const sessionDocumentSchema = z.object({
   created_at: z.string(),
   updated_at: z.string(),
   message_count: z.number().check(z.refine(Number.isInteger), z.gte(0)),
+  /** What a session list shows (session-overview.ts); absent on sessions stored before they existed. */
+  title: z.optional(z.string()),
+  title_source: z.optional(titleSourceSchema),
+  last_message_preview: z.optional(z.string()),
+  last_emotion: z.optional(z.string()),
   messages: z.array(storedMessageSchema),
   /** Absent until turns first fall out of the context window. */
   rolling_summary: z.optional(rollingSummarySchema),

@@ -190,6 +190,7 @@ describe('loadConfig', () => {
         'cloudbase.collection',
         'cloudbase.timeoutMs',
         'cloudbase.usageCollection',
+        'cloudbase.memoryCollection',
         'usageLimits.messagesPerMinute',
         'usageLimits.messagesPerDay',
         'usageLimits.tokensPerDay',

@@ -61,6 +61,8 @@ function stallingStore(stalls: 'getSession' | 'beginTurn' | 'finishTurn'): Sessi
     deleteSession: async () => false,
     deleteAllSessions: async () => 0,
     deleteSessionsUpdatedBefore: async () => 0,
+    setSessionTitle: async () => false,
+    recordFeedback: async () => ({ status: 'not_found' }),
   };
 }
 
