@@ -170,6 +170,8 @@ describe('the built bundles', () => {
         (request) => request.action === 'database.modifyDocument' && request.collection === TEST_COLLECTION,
       );
     expect(sessionWrites).toHaveLength(3);
+    // msgSecCheck went through the bundled form-data (its mime-types loads only on first use, never here).
+    expect(services.emulator.requestCount('wx.openApi')).toBeGreaterThanOrEqual(4);
 
     const overHttp = await invokeBundle(
       'chat',
