@@ -21,7 +21,9 @@ export async function streamChatTurn(
     reply = await runChatTurn(turn, steps);
   } catch (error) {
     if (!stream.isOpen) throw error;
-    stream.fail(toAppError(error).toBody());
+    const failure = toAppError(error);
+    turn.logger.warn('stream.failed', { code: failure.code, showed_words: stream.showedWords });
+    stream.fail(failure.toBody());
     return undefined;
   }
   // The words of this turn's own model reply continue into `done`; a reply not written now (the crisis
