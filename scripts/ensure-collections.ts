@@ -4,12 +4,18 @@ import type { CloudbaseDatabase } from '../shared/cloudbase/cloudbase-sdk.js';
 /**
  * Collections the service needs; CloudBase does not create them on the first insert. The usage
  * collection (per-user limits, docs/usage-limits.md) is needed by the chat function: without it every
- * chat turn fails its usage count.
+ * chat turn fails its usage count. The memory collection (知己档案, docs/memory.md) holds each user's
+ * memory and its setting.
  */
-export function requiredCollections(sessionCollection: string, usageCollection?: string): string[] {
-  return usageCollection === undefined || usageCollection === sessionCollection
-    ? [sessionCollection]
-    : [sessionCollection, usageCollection];
+export function requiredCollections(
+  sessionCollection: string,
+  usageCollection?: string,
+  memoryCollection?: string,
+): string[] {
+  const names = [sessionCollection, usageCollection, memoryCollection].filter(
+    (name): name is string => name !== undefined,
+  );
+  return [...new Set(names)];
 }
 
 /** Creates each missing collection; running it again is harmless. */

@@ -17,6 +17,7 @@ import { createFunctionHandler } from '../../shared/runtime/create-function-hand
 import { createSessionStore } from '../../shared/storage/create-session-store.js';
 import {
   TEST_COLLECTION,
+  TEST_MEMORY_COLLECTION,
   TEST_USAGE_COLLECTION,
   type TestServices,
 } from '../../tests/support/test-services.js';
@@ -57,6 +58,7 @@ export async function measureLoadRun(storage: 'local' | 'cloudbase', services: T
   services.emulator.reset();
   services.emulator.createCollection(TEST_COLLECTION);
   services.emulator.createCollection(TEST_USAGE_COLLECTION);
+  services.emulator.createCollection(TEST_MEMORY_COLLECTION);
   services.model.reset();
   services.model.setDefault((body) => {
     const last = (body.messages as { content: string }[]).at(-1)?.content ?? '';

@@ -13,6 +13,7 @@ import { createFunctionHandler } from '../../shared/runtime/create-function-hand
 import type { TimedRequestRecord } from '../../tests/fakes/cloudbase-database-emulator.js';
 import {
   TEST_COLLECTION,
+  TEST_MEMORY_COLLECTION,
   TEST_USAGE_COLLECTION,
   type TestServices,
 } from '../../tests/support/test-services.js';
@@ -45,6 +46,7 @@ export async function measureRoundTrips(services: TestServices, options: { turns
   services.emulator.reset();
   services.emulator.createCollection(TEST_COLLECTION);
   services.emulator.createCollection(TEST_USAGE_COLLECTION);
+  services.emulator.createCollection(TEST_MEMORY_COLLECTION);
   const environment = services.environment({
     LOG_LEVEL: 'silent',
     RATE_LIMIT_PER_MINUTE: '100000',

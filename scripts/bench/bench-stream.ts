@@ -51,6 +51,8 @@ export async function measureStream(services: TestServices, options: { streams: 
     OPENAI_API_KEY: services.model.apiKey,
     LLM_MODEL: 'bench-model',
     MSG_SEC_CHECK: 'off',
+    // The target is for the stream's own cost, judge off (its wait is CRISIS_JUDGE_WAIT_MS by design).
+    CRISIS_JUDGE: 'off',
     RATE_LIMIT_PER_MINUTE: '0',
     DAILY_MESSAGE_QUOTA: '0',
     DAILY_TOKEN_QUOTA: '0',

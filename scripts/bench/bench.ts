@@ -17,10 +17,12 @@ import { createSessionStore } from '../../shared/storage/create-session-store.js
 import {
   startTestServices,
   TEST_COLLECTION,
+  TEST_MEMORY_COLLECTION,
   TEST_USAGE_COLLECTION,
 } from '../../tests/support/test-services.js';
 import { buildFunctions, FUNCTION_NAMES } from '../build.js';
 import { measureColdStart } from './bench-cold-start.js';
+import { measureContext } from './bench-context.js';
 import { measureCrisisClassifier } from './bench-crisis.js';
 import { measureEmotionClassifier } from './bench-emotion.js';
 import { loadRunMessages, measureLoadRun } from './bench-load-run.js';
@@ -61,6 +63,7 @@ async function measureWarmTurns(
   services.emulator.reset();
   services.emulator.createCollection(TEST_COLLECTION);
   services.emulator.createCollection(TEST_USAGE_COLLECTION);
+  services.emulator.createCollection(TEST_MEMORY_COLLECTION);
   const environment = services.environment({ STORAGE: storage, DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
   const chat = createFunctionHandler(chatEndpoint, {
     environment,
@@ -207,6 +210,11 @@ const loadRun = {
 const stream = await measureStream(services, { streams: quick ? 100 : 300, turns: quick ? 30 : 100 });
 const emotionClassifier = await measureEmotionClassifier(loadRunMessages().messages, quick ? 5 : 20);
 const crisisClassifier = await measureCrisisClassifier(loadRunMessages().messages, quick ? 5 : 20);
+// In virtual time: about 4 s for 300 turns on the 2-core machine, so --quick runs 100.
+const context = await measureContext(loadRunMessages().messages, {
+  turns: quick ? 100 : 300,
+  tokenBudget: loadConfig({}, { requireModel: false }).limits.contextTokenBudget,
+});
 const baselines = {
   bare_atomic_write_disk: measureBareAtomicWrite(tmpdir()),
   ...(ramDisk === undefined ? {} : { bare_atomic_write_ram_disk: measureBareAtomicWrite(ramDisk) }),
@@ -225,6 +233,7 @@ const results = {
   stream,
   emotion_classifier: emotionClassifier,
   crisis_classifier: crisisClassifier,
+  context,
   baselines,
 };
 await mkdir('.bench', { recursive: true });
@@ -267,6 +276,14 @@ console.info(
 );
 // Counted, not timed: a turn that makes more requests, or waits for more in a row, is a regression.
 if (roundTrips.requests_per_turn_max > 5 || roundTrips.in_sequence_per_turn_max > 3) process.exitCode = 1;
+console.info(
+  `\nContext over one ${context.turns}-turn session (CONTEXT_TOKEN_BUDGET ${context.token_budget}, estimated tokens): ` +
+    `p50 ${context.context_tokens_p50}, p95 ${context.context_tokens_p95}, max ${context.context_tokens_max}, ` +
+    `turns over the budget ${context.over_budget_turns}; earlier turns sent p50 ${context.turns_sent_p50}; ` +
+    `summary calls ${context.summary_calls_per_100_turns} per 100 turns (${context.summaries_stored} stored, ready by the commit)`,
+);
+// Counted: a context over its budget is a regression.
+if (context.over_budget_turns > 0) process.exitCode = 1;
 console.info(
   '\nBaseline, same run: one bare atomic replace of a 200-message session file (write temp + rename):',
 );

@@ -7,33 +7,53 @@
  *   classifier of each fold is built from the other folds only.
  * - Other files, with the shipped weights (prompt/crisis-model.json): labelled lines {text, risk, kind?};
  *   SOS-1K lines {text, level} (recall per urgency band); dialogues {id, turns} (share of turns flagged).
+ * - `--judge FILE...`: the model judge (layer 4) on labelled or PsySUICIDE-style rows, against the provider
+ *   configured as the app's (env or .env: OPENAI_BASE_URL, OPENAI_API_KEY, LLM_MODEL, CRISIS_JUDGE_MODEL,
+ *   CRISIS_JUDGE_TIMEOUT_MS): recall, false positives, tokens per 1,000 messages, and their cost with
+ *   `--price-per-million-tokens P`; `--concurrency N` calls at once (4). One paid call per row.
  * Message text is printed only with --show, for labelled files.
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { loadConfig } from '../../shared/config/load-config.js';
+import { createOpenAiChatModel } from '../../shared/model/openai-chat-model.js';
 import { resolvePromptDir } from '../../shared/prompt/load-prompt-assets.js';
 import { loadCrisisAssets } from '../../shared/safety/load-crisis-assets.js';
+import { loadDotenv } from '../load-dotenv.js';
 import { type LabelledLine, parseEvaluationFile, screenDialogue } from './crisis-evaluation.js';
 import { crossValidateCrisis } from './cross-validate-crisis.js';
 import { groupTable, layerTable, type ScoredRow, urgencyTable } from './format-crisis-report.js';
+import { judgeCrisisRows } from './judge-crisis-rows.js';
 import { readCrisisRows } from './read-crisis-rows.js';
 import { screenLayers } from './screen-layers.js';
 
 const args = process.argv.slice(2);
 const show = args.includes('--show');
-const cvIndex = args.indexOf('--cv');
-const cvFile = cvIndex === -1 ? undefined : args[cvIndex + 1];
+const valued = ['--cv', '--price-per-million-tokens', '--concurrency'];
+const flagValue = (flag: string) => {
+  const index = args.indexOf(flag);
+  return index === -1 ? undefined : (args[index + 1] ?? '');
+};
+const cvFile = flagValue('--cv');
 const files = args.filter(
-  (argument, index) => !argument.startsWith('--') && (cvIndex === -1 || index !== cvIndex + 1),
+  (argument, index) => !argument.startsWith('--') && !valued.includes(args[index - 1] ?? ''),
 );
-if ((cvIndex !== -1 && cvFile === undefined) || (cvFile === undefined && files.length === 0)) {
-  console.error('usage: npm run eval:crisis -- [--cv PSYSUICIDE.jsonl] [FILE...] [--show]');
+if (cvFile === '' || (cvFile === undefined && files.length === 0)) {
+  console.error(
+    'usage: npm run eval:crisis -- [--cv PSYSUICIDE.jsonl] [FILE...] [--show]\n' +
+      '       npm run eval:crisis -- --judge FILE... [--price-per-million-tokens P] [--concurrency N]',
+  );
   process.exit(1);
 }
 const assets = loadCrisisAssets(resolvePromptDir(process.env.PROMPT_DIR));
 const print = (lines: readonly string[]) => {
   for (const line of lines) console.info(line);
 };
+
+if (args.includes('--judge')) {
+  await evaluateJudge();
+  process.exit(0);
+}
 
 if (cvFile !== undefined) {
   const started = performance.now();
@@ -91,5 +111,31 @@ function reportLabelled(lines: LabelledLine[], layersOf: (text: string) => Score
     for (const line of wrong) {
       console.info(`    line ${line.lineNumber} [${line.kind ?? '-'}] ${line.levels.combined}: ${line.text}`);
     }
+  }
+}
+
+/** Layer 4 against the configured provider: each file's rows, one judge call each. */
+async function evaluateJudge() {
+  loadDotenv();
+  const config = loadConfig(process.env);
+  if (config.model.provider !== 'openai') {
+    console.error('--judge needs a provider: set OPENAI_API_KEY and LLM_MODEL (and OPENAI_BASE_URL)');
+    process.exit(1);
+  }
+  const price = flagValue('--price-per-million-tokens');
+  const { judge } = config.crisisCare;
+  for (const file of files) {
+    const { rows, leftOut } = readCrisisRows(file);
+    console.info(`${file}: the model judge, ${rows.length} rows (${leftOut} with risk null left out)`);
+    print(
+      await judgeCrisisRows(rows, assets, {
+        model: createOpenAiChatModel(config.model),
+        modelName: judge.model ?? config.model.model,
+        judgeModel: judge.model,
+        timeoutMs: judge.timeoutMs,
+        concurrency: Number(flagValue('--concurrency') ?? 4),
+        pricePerMillionTokens: price === undefined ? undefined : Number(price),
+      }),
+    );
   }
 }

@@ -21,7 +21,10 @@ export async function answerCrisis(turn: TurnContext): Promise<ChatReply> {
     const begun = await beginTurnRecord(turn, deadlineAt);
     if (begun.kind === 'replay') return toChatReply(begun.turn, request.sessionId, settings);
     turn.words = begun.words;
-    const reply = crisisReply(begun.words.question, ids(), clock().toISOString(), settings.safety);
+    const reply = {
+      ...crisisReply(begun.words.question, ids(), clock().toISOString(), settings.safety),
+      prompt_version: settings.context.promptVersion,
+    };
     const stored = await finishTurnRecord(turn, begun.words, { status: 'complete', reply }, deadlineAt);
     if (stored !== undefined) return toChatReply(stored, request.sessionId, settings);
   } catch (error) {

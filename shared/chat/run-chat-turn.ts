@@ -1,7 +1,9 @@
 import { toAppError } from '../errors/app-error.js';
 import { type ChatReply, toChatReply } from './chat-reply.js';
 import { announceStream } from './steps/announce-stream.js';
+import { applyCrisisJudgement } from './steps/apply-crisis-judgement.js';
 import { buildContext } from './steps/build-context.js';
+import { carryCrisisCare } from './steps/carry-crisis-care.js';
 import { checkLimits } from './steps/check-limits.js';
 import { checkMessage } from './steps/check-message.js';
 import { checkReply } from './steps/check-reply.js';
@@ -12,6 +14,8 @@ import { labelEmotion } from './steps/label-emotion.js';
 import { readSession } from './steps/read-session.js';
 import { screenCrisisAlone } from './steps/screen-crisis-alone.js';
 import { screenCrisisInContext } from './steps/screen-crisis-in-context.js';
+import { startCrisisJudge } from './steps/start-crisis-judge.js';
+import { startSummary } from './steps/start-summary.js';
 import { storeWords } from './steps/store-words.js';
 import type { TurnContext, TurnStep } from './turn-context.js';
 import { failTurnRecord } from './turn-record.js';
@@ -39,6 +43,7 @@ export const chatTurnSteps: readonly TurnStep[] = [
   screenCrisisAlone,
   readSession,
   screenCrisisInContext,
+  carryCrisisCare,
   checkLimits,
   checkSeededHistory,
   // WeChat's check of the message needs nothing stored: it runs beside the write of the words (one wait
@@ -46,8 +51,14 @@ export const chatTurnSteps: readonly TurnStep[] = [
   sideBySide(storeWords, checkMessage),
   announceStream,
   buildContext,
+  // The judge only starts here and runs beside the reply call; its verdict is applied once the reply
+  // is made, before anyone sees it.
+  startCrisisJudge,
+  // Not awaited: the summary of turns that fell out of the window runs beside the reply call.
+  startSummary,
   generateReply,
   labelEmotion,
+  applyCrisisJudgement,
   checkReply,
   commitReply,
 ];
@@ -65,14 +76,17 @@ export async function runChatTurn(turn: TurnContext, steps = chatTurnSteps): Pro
     }
     throw new Error('the chat turn ended without an answer');
   } catch (error) {
+    // The judge's tokens are counted and its verdict brings the hotlines to an error too (it is bounded
+    // by its own deadline and never rejects).
+    await applyCrisisJudgement(turn);
     const [answeredElsewhere] = await Promise.all([failTurnRecord(turn, error), recordTokens(turn)]);
     if (answeredElsewhere !== undefined) {
       return toChatReply(answeredElsewhere, turn.request.sessionId, turn.settings);
     }
     const failure = toAppError(error);
-    throw turn.crisis.level === 'medium'
-      ? failure.withSafety({ level: 'medium', resources: turn.settings.safety.crisis.resources })
-      : failure;
+    throw turn.crisis.level === 'none'
+      ? failure
+      : failure.withSafety({ level: turn.crisis.level, resources: turn.settings.safety.crisis.resources });
   } finally {
     await refundUnusedCharge(turn);
   }

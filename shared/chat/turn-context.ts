@@ -1,16 +1,19 @@
 import type { Config } from '../config/load-config.js';
+import type { ContextSettings } from '../context/context-settings.js';
+import type { PackedContext } from '../context/pack-context.js';
+import type { SummaryCall } from '../context/summary-call.js';
 import type { ReplyWithEmotion } from '../emotion/resolve-reply-emotion.js';
 import type { AppError } from '../errors/app-error.js';
 import type { UsageLimits } from '../limits/enforce-usage-limits.js';
 import type { UsageStore } from '../limits/usage-store.js';
 import type { Logger } from '../logging/logger.js';
-import type { ChatModel } from '../model/chat-model.js';
+import type { ChatModel, ModelReply } from '../model/chat-model.js';
 import type { CompletedReply } from '../model/complete-with-deadline.js';
 import type { ModelMessage } from '../prompt/build-model-messages.js';
 import type { PromptAssets } from '../prompt/load-prompt-assets.js';
 import type { CrisisScreen } from '../safety/screen-crisis-risk.js';
 import type { SessionDocument, SessionKey, StoredMessage } from '../storage/session-document.js';
-import type { SessionStore } from '../storage/session-store.js';
+import type { SessionChanges, SessionStore } from '../storage/session-store.js';
 import type { ChatReply } from './chat-reply.js';
 import type { ChatSafety } from './chat-safety.js';
 import type { ChatRequest } from './parse-chat-request.js';
@@ -38,6 +41,9 @@ export interface TurnSettings {
   aiLabelText: string | undefined;
   prompt: PromptAssets;
   safety: ChatSafety;
+  crisisCare: Config['crisisCare'];
+  /** The token budget, the summary prompt, the prompt version (context-settings.ts). */
+  context: ContextSettings;
 }
 
 /** How counting this message against the user's limits went; decided on once the session is read. */
@@ -77,9 +83,22 @@ export interface TurnContext {
   messageBlocked: boolean;
   messageCheck: ContentDecision | undefined;
   modelMessages: ModelMessage[];
+  /**
+   * The user's memory items (short texts), most important first; empty until the memory is read. They
+   * reach the model as information it may use gently, never as instructions (context-sections.ts).
+   */
+  memory: readonly string[];
+  /** The context as packed for the reply call: its size and the turns a summary should cover now. */
+  context: PackedContext | undefined;
+  /** The rolling summary's call, started beside the reply call when turns fall out of the window. */
+  summaryCall: SummaryCall | undefined;
+  /** Session fields stored in the write that completes the turn (the summary when it is ready). */
+  sessionChanges: SessionChanges | undefined;
   /** Model calls this turn made: a turn that made none gives its count back. */
   modelCalls: number;
   completion: CompletedReply | undefined;
+  /** The crisis judge's tokens, once it answered: counted with the reply's. */
+  judgeUsage: ModelReply['usage'];
   tokensRecorded: boolean;
   labelled: ReplyWithEmotion | undefined;
   replyCheck: ContentDecision | undefined;
@@ -109,8 +128,13 @@ export function createTurnContext(
     messageBlocked: false,
     messageCheck: undefined,
     modelMessages: [],
+    memory: [],
+    context: undefined,
+    summaryCall: undefined,
+    sessionChanges: undefined,
     modelCalls: 0,
     completion: undefined,
+    judgeUsage: undefined,
     tokensRecorded: false,
     labelled: undefined,
     replyCheck: undefined,

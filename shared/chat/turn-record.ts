@@ -93,6 +93,7 @@ export async function finishTurnRecord(
         attemptId: question.attempt_id ?? '',
         outcome,
         now: turn.clock().toISOString(),
+        sessionChanges: turn.sessionChanges,
       }),
     deadlineAt,
   );

@@ -1,3 +1,4 @@
+import type { SummaryCall } from '../context/summary-call.js';
 import { AppError } from '../errors/app-error.js';
 import { enforceUsageLimits } from '../limits/enforce-usage-limits.js';
 import { describeCause } from '../logging/logger.js';
@@ -57,13 +58,22 @@ export async function refundUnusedCharge(turn: TurnContext): Promise<void> {
     .catch((error: unknown) => turn.logger.warn('usage.not_refunded', { cause: describeCause(error) }));
 }
 
-/** The model's tokens, counted once the reply is known; a slow counter never costs the user the answer. */
+/**
+ * The model's tokens (the reply's, the crisis judge's and the summary's), counted once the reply is known;
+ * a slow counter never costs the user the answer. Closing the summary call here abandons one still
+ * running (the turn is ending).
+ */
 export async function recordTokens(turn: TurnContext): Promise<void> {
+  const summaryTokens = closeSummaryCall(turn)?.tokens ?? 0;
   const usage = turn.ports.usage;
-  const used = turn.completion?.usage;
-  if (usage === undefined || used === undefined || turn.tokensRecorded) return;
+  const used = [turn.completion?.usage, turn.judgeUsage];
+  if (usage === undefined || turn.tokensRecorded) return;
+  if (used.every((part) => part === undefined) && summaryTokens === 0) return;
   turn.tokensRecorded = true;
-  const tokens = used.promptTokens + used.completionTokens;
+  const tokens = used.reduce(
+    (sum, part) => sum + (part?.promptTokens ?? 0) + (part?.completionTokens ?? 0),
+    summaryTokens,
+  );
   if (tokens <= 0) return;
   const { budget } = turn;
   await budget
@@ -76,3 +86,24 @@ export async function recordTokens(turn: TurnContext): Promise<void> {
       turn.logger.warn('usage.tokens_not_recorded', { cause: describeCause(error) }),
     );
 }
+
+/** Settles the turn's summary call (it answers the same every time after) and logs how it went, once. */
+export function closeSummaryCall(turn: TurnContext) {
+  const call = turn.summaryCall;
+  if (call === undefined) return undefined;
+  const closed = call.close();
+  if (!loggedCalls.has(call)) {
+    loggedCalls.add(call);
+    const { code } = call.state();
+    const fields = {
+      outcome: closed.outcome,
+      tokens: closed.tokens,
+      ...(code === undefined ? {} : { code }),
+    };
+    if (closed.outcome === 'written') turn.logger.info('summary.done', fields);
+    else turn.logger.warn('summary.not_stored', fields);
+  }
+  return closed;
+}
+
+const loggedCalls = new WeakSet<SummaryCall>();

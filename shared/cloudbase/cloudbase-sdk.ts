@@ -38,6 +38,7 @@ export interface CloudbaseDatabase {
     set(value: unknown): unknown;
     exists(present: boolean): unknown;
     in(values: unknown[]): unknown;
+    neq(value: unknown): unknown;
     lt(value: unknown): unknown;
     gt(value: unknown): unknown;
     gte(value: unknown): unknown;

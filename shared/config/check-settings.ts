@@ -58,6 +58,9 @@ export function checkConfig(config: Config, options: { requireModel: boolean }):
   if (cloudbase.usageCollection === cloudbase.collection) {
     problems.push('CLOUDBASE_USAGE_COLLECTION (must differ from CLOUDBASE_COLLECTION)');
   }
+  if ([cloudbase.collection, cloudbase.usageCollection].includes(cloudbase.memoryCollection)) {
+    problems.push('CLOUDBASE_MEMORY_COLLECTION (must differ from the sessions and usage collections)');
+  }
   return problems;
 }
 

@@ -61,7 +61,7 @@ function toConfig(values: Values) {
       /** A second provider with the same settings otherwise; the chat turn fails over to it. */
       fallback: fallbackProvider(values),
     },
-    /** The session collection's settings, plus the collection the usage counts live in. */
+    /** The session collection's settings, plus the collections of the usage counts and the memories. */
     cloudbase: {
       envId: values.CLOUDBASE_ENV,
       serviceUrl: values.CLOUDBASE_SERVICE_URL,
@@ -70,6 +70,7 @@ function toConfig(values: Values) {
       collection: values.CLOUDBASE_COLLECTION,
       timeoutMs: values.CLOUDBASE_TIMEOUT_MS,
       usageCollection: values.CLOUDBASE_USAGE_COLLECTION,
+      memoryCollection: values.CLOUDBASE_MEMORY_COLLECTION,
     },
     /** Per-user limits (docs/usage-limits.md); 0 turns a limit off. */
     usageLimits: {
@@ -86,6 +87,7 @@ function toConfig(values: Values) {
       maxHistoryItemChars: values.MAX_HISTORY_ITEM_CHARS,
       maxRequestBytes: values.MAX_REQUEST_BYTES,
       contextMaxMessages: values.CONTEXT_MAX_MESSAGES,
+      contextTokenBudget: values.CONTEXT_TOKEN_BUDGET,
       maxSessionMessages: values.MAX_SESSION_MESSAGES,
     },
     logLevel: values.LOG_LEVEL,
@@ -95,6 +97,15 @@ function toConfig(values: Values) {
       review: values.MSG_SEC_CHECK_REVIEW,
       onFailure: values.MSG_SEC_CHECK_ON_FAILURE,
       timeoutMs: values.MSG_SEC_CHECK_TIMEOUT_MS,
+    },
+    /** Crisis care beyond the screen: the model as judge (layer 4) and care kept across turns (layer 5). */
+    crisisCare: {
+      judge: {
+        enabled: values.CRISIS_JUDGE ?? provider === 'openai',
+        model: values.CRISIS_JUDGE_MODEL,
+        timeoutMs: values.CRISIS_JUDGE_TIMEOUT_MS,
+      },
+      calmTurns: values.CRISIS_CALM_TURNS,
     },
     /** The HTTP path's bearer tokens; undefined secret = the HTTP path stays closed on the platform. */
     auth: { secret: values.AUTH_TOKEN_SECRET, ttlSeconds: values.AUTH_TOKEN_TTL_SECONDS },
@@ -110,5 +121,5 @@ export const configSchema = z.pipe(environmentSchema, z.transform(toConfig));
 
 export type Config = z.output<typeof configSchema>;
 export type ModelConfig = Config['model'];
-export type CloudbaseConfig = Omit<Config['cloudbase'], 'usageCollection'>;
+export type CloudbaseConfig = Omit<Config['cloudbase'], 'usageCollection' | 'memoryCollection'>;
 export type LogLevel = Config['logLevel'];

@@ -127,7 +127,13 @@ export const environmentSchema = z.object({
     readBy: both,
   }),
   CONTEXT_MAX_MESSAGES: defaulted(integer(1), 40, {
-    about: 'stored messages read per turn and sent to the model as context',
+    about:
+      'stored messages a turn reads: the most that can be sent as context (the token budget decides within it)',
+    readBy: chat,
+  }),
+  CONTEXT_TOKEN_BUDGET: defaulted(integer(1), 6_000, {
+    about:
+      'estimated tokens sent to the model per reply (persona, memory, summary, recent turns, the message)',
     readBy: chat,
   }),
   MAX_SESSION_MESSAGES: defaulted(integer(1), 2_000, { about: 'messages per session', readBy: chat }),
@@ -161,6 +167,24 @@ export const environmentSchema = z.object({
   }),
   MSG_SEC_CHECK_TIMEOUT_MS: defaulted(integer(100, 10_000), 3_000, {
     about: 'budget for one text’s check, 100–10000',
+    readBy: chat,
+  }),
+
+  // --- Crisis care beyond the screen (docs/safety.md): the model as judge, care that persists ---
+  CRISIS_JUDGE: optional(booleanFlag, 'on with a real provider, off for the offline demo', {
+    about: 'the model judges each message beside the reply call and can only raise the risk level',
+    readBy: chat,
+  }),
+  CRISIS_JUDGE_MODEL: optional(z.string(), '`LLM_MODEL`', {
+    about: 'a cheaper model of the same provider for the judge',
+    readBy: chat,
+  }),
+  CRISIS_JUDGE_TIMEOUT_MS: defaulted(integer(100, 30_000), 3_000, {
+    about: 'the judge’s own deadline, 100–30000, never past the model’s; a late judge is ignored',
+    readBy: chat,
+  }),
+  CRISIS_CALM_TURNS: defaulted(integer(0, 10), 3, {
+    about: 'turns after a flagged one that keep the guidance and the care card, 0–10; `0` = off',
     readBy: chat,
   }),
 
@@ -210,6 +234,10 @@ export const environmentSchema = z.object({
   }),
   CLOUDBASE_USAGE_COLLECTION: defaulted(collectionName, 'chat_usage', {
     about: 'the usage counters’ collection; must differ from `CLOUDBASE_COLLECTION`',
+    readBy: both,
+  }),
+  CLOUDBASE_MEMORY_COLLECTION: defaulted(collectionName, 'chat_memories', {
+    about: 'the users’ memories (知己档案); must differ from the other two collections',
     readBy: both,
   }),
   CLOUDBASE_TIMEOUT_MS: defaulted(integer(1), 4_000, {

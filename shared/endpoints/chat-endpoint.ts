@@ -5,6 +5,7 @@ import { type ChatRequest, parseChatRequest } from '../chat/parse-chat-request.j
 import { runChatTurn } from '../chat/run-chat-turn.js';
 import { createTurnBudget } from '../chat/turn-budget.js';
 import { createTurnContext } from '../chat/turn-context.js';
+import { buildContextSettings, type ContextSettings } from '../context/context-settings.js';
 import { AppError } from '../errors/app-error.js';
 import { createUsageStore } from '../limits/create-usage-store.js';
 import type { UsageStore } from '../limits/usage-store.js';
@@ -21,6 +22,7 @@ interface ChatParts {
   fallback: ChatModel | undefined;
   safety: ChatSafety;
   usage: UsageStore;
+  context: ContextSettings;
 }
 
 // Built here rather than with the other dependencies so only the chat bundle carries the model SDK and
@@ -30,11 +32,22 @@ function partsFor(dependencies: ServiceDependencies): ChatParts {
   let built = parts.get(dependencies);
   if (built === undefined) {
     const { config, prompt, modelOverride } = dependencies;
+    const promptDir = resolvePromptDir(config.promptDir);
+    const safety = buildChatSafety(config, promptDir);
     built = {
       model: modelOverride ?? createChatModel(config.model, prompt.labelSet),
       fallback: modelOverride === undefined ? createFallbackChatModel(config.model) : undefined,
-      safety: buildChatSafety(config, resolvePromptDir(config.promptDir)),
+      safety,
       usage: dependencies.usageStore ?? createUsageStore(config),
+      // A budget that cannot hold the fixed parts is CONFIG_INVALID here, before any turn runs.
+      context: buildContextSettings({
+        tokenBudget: config.limits.contextTokenBudget,
+        readLimit: config.limits.contextMaxMessages,
+        maxMessageChars: config.limits.maxMessageChars,
+        promptDir,
+        prompt,
+        crisis: safety.crisis,
+      }),
     };
     parts.set(dependencies, built);
   }
@@ -52,7 +65,7 @@ export function parseChatTurnRequest(raw: unknown, dependencies: ServiceDependen
 
 /** One turn on this warm instance's ports and settings, on real time. */
 export function createChatTurn(request: ChatRequest & { userId: string }, dependencies: ServiceDependencies) {
-  const { model, fallback, safety, usage } = partsFor(dependencies);
+  const { model, fallback, safety, usage, context } = partsFor(dependencies);
   const { config } = dependencies;
   return createTurnContext(request, {
     ports: {
@@ -67,6 +80,8 @@ export function createChatTurn(request: ChatRequest & { userId: string }, depend
       aiLabelText: config.aiLabelText,
       prompt: dependencies.prompt,
       safety,
+      crisisCare: config.crisisCare,
+      context,
     },
     budget: createTurnBudget(systemTimers, config.limits),
     clock: dependencies.clock,

@@ -11,6 +11,12 @@ export const errorStatusByCode = {
   INVALID_ID: 400,
   INVALID_TIMESTAMP: 400,
   CONFIRMATION_REQUIRED: 400,
+  /** A memory item, a session title or a feedback reason that shows nothing. */
+  TEXT_EMPTY: 400,
+  /** A memory item, a session title or a feedback reason over its length. */
+  TEXT_TOO_LONG: 400,
+  /** Feedback on a message that is not one of the companion's replies (the user's own message). */
+  FEEDBACK_NOT_ALLOWED: 400,
   UNAUTHENTICATED: 401,
   AUTH_TOKEN_MISSING: 401,
   AUTH_TOKEN_MALFORMED: 401,
@@ -19,10 +25,18 @@ export const errorStatusByCode = {
   /** The local server (npm start) refuses a request from another site or for a non-loopback Host. */
   FORBIDDEN_ORIGIN: 403,
   NOT_FOUND: 404,
+  /** The caller has no session with that id (never created, deleted, or someone else's). */
+  SESSION_NOT_FOUND: 404,
+  /** None of the caller's sessions holds a message with that id. */
+  MESSAGE_NOT_FOUND: 404,
+  /** The caller's memory holds no item with that id. */
+  MEMORY_ITEM_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   SESSION_FULL: 409,
   IDEMPOTENCY_CONFLICT: 409,
   IDEMPOTENCY_IN_PROGRESS: 409,
+  /** The memory holds MEMORY_MAX_ITEMS items: the user deletes one first. */
+  MEMORY_FULL: 409,
   PAYLOAD_TOO_LARGE: 413,
   CONTENT_BLOCKED: 422,
   RATE_LIMITED: 429,

@@ -1,4 +1,6 @@
 import type { Logger } from '../logging/logger.js';
+import type { UserMemory } from '../memory/memory-document.js';
+import type { MemoryStore } from '../memory/memory-store.js';
 import type { SessionDocument } from '../storage/session-document.js';
 import { EXPORT_MAX_SESSIONS, type SessionStore } from '../storage/session-store.js';
 import { type ExportCursor, formatExportCursor } from './parse-history-request.js';
@@ -12,6 +14,8 @@ export interface ExportReply {
    * messages each time (`message_count` is always the whole session's); append the parts' messages.
    */
   sessions: SessionDocument[];
+  /** The user's memory (知己档案) and its setting, on every page. */
+  memory?: UserMemory;
   /** True when more follows; ask again with `cursor` = `next_cursor`. */
   has_more: boolean;
   /** `SESSION_ID` (go on after that session) or `SESSION_ID:OFFSET` (go on inside it, at that message). */
@@ -29,6 +33,8 @@ export const EXPORT_PAGE_SESSIONS = 50;
 
 export interface ExportDependencies {
   store: SessionStore;
+  /** Absent only in tests of the session paging. */
+  memory?: MemoryStore | undefined;
   clock: () => Date;
   logger: Logger;
   /** Tests shrink the budget to page small sessions; production uses `EXPORT_REPLY_MAX_BYTES`. */
@@ -75,6 +81,7 @@ export async function handleExport(
     sessions: page.sessions,
     has_more: next !== undefined,
   };
+  if (dependencies.memory !== undefined) reply.memory = await dependencies.memory.read(request.userId);
   if (next !== undefined) reply.next_cursor = formatExportCursor(next);
   dependencies.logger.info('privacy.exported', {
     sessions: page.sessions.length,

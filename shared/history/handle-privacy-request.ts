@@ -1,5 +1,6 @@
 import type { UsageStore } from '../limits/usage-store.js';
 import type { Logger } from '../logging/logger.js';
+import type { MemoryStore } from '../memory/memory-store.js';
 import type { SessionStore } from '../storage/session-store.js';
 
 /**
@@ -11,6 +12,8 @@ import type { SessionStore } from '../storage/session-store.js';
 
 export interface PrivacyDependencies {
   store: SessionStore;
+  /** The user's memory (知己档案), deleted with everything else (absent: nothing to delete). */
+  memory?: MemoryStore | undefined;
   /** The per-user usage counters, deleted with everything else (absent: nothing to delete). */
   usage?: UsageStore | undefined;
   clock: () => Date;
@@ -22,6 +25,14 @@ export interface SessionListItem {
   created_at: string;
   updated_at: string;
   message_count: number;
+  /** The model's or the user's title, else the first words of the first message (null: no message). */
+  title: string | null;
+  /** `message` (the first words), `model` or `user` (rename_session; the model never replaces it). */
+  title_source: 'message' | 'model' | 'user' | null;
+  /** The first words of the last message (null on sessions not written since previews existed). */
+  last_message_preview: string | null;
+  /** The expression of the last reply (null until a reply with one). */
+  last_emotion: string | null;
 }
 
 export interface SessionListReply {
@@ -40,6 +51,10 @@ export async function handleListSessions(
       created_at: summary.created_at,
       updated_at: summary.updated_at,
       message_count: summary.message_count,
+      title: summary.title ?? null,
+      title_source: summary.title_source ?? null,
+      last_message_preview: summary.last_message_preview ?? null,
+      last_emotion: summary.last_emotion ?? null,
     })),
   };
 }
@@ -67,6 +82,8 @@ export interface DeleteAllReply {
   deleted_sessions: number;
   /** Days of usage counts (messages and tokens per day) deleted with the sessions. */
   deleted_usage_days: number;
+  /** Whether a memory (知己档案: its items and its setting) was deleted too. */
+  deleted_memory: boolean;
 }
 
 /** Deletes every session of the caller (the request was confirmed when it was parsed). */
@@ -76,9 +93,11 @@ export async function handleDeleteAll(
 ): Promise<DeleteAllReply> {
   const deleted = await dependencies.store.deleteAllSessions(request.userId);
   const usageDays = (await dependencies.usage?.deleteUsage(request.userId)) ?? 0;
+  const deletedMemory = (await dependencies.memory?.deleteMemory(request.userId)) ?? false;
   dependencies.logger.info('privacy.deleted_all', {
     deleted_sessions: deleted,
     deleted_usage_days: usageDays,
+    deleted_memory: deletedMemory,
   });
-  return { deleted_sessions: deleted, deleted_usage_days: usageDays };
+  return { deleted_sessions: deleted, deleted_usage_days: usageDays, deleted_memory: deletedMemory };
 }

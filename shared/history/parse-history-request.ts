@@ -2,6 +2,12 @@ import * as z from 'zod/mini';
 import { AppError } from '../errors/app-error.js';
 import { idPattern } from '../storage/session-document.js';
 import { idField, toInputError } from '../validation/request-fields.js';
+import {
+  type MemoryRequest,
+  parseMemoryRequest,
+  parseSessionNoteRequest,
+  type SessionNoteRequest,
+} from './parse-memory-request.js';
 
 /**
  * The `history` function's requests, one shape per `action` (default `messages`), as plain data:
@@ -28,7 +34,9 @@ export type HistoryRequest =
   | { action: 'sessions'; userId: string | undefined; limit: number }
   | { action: 'export'; userId: string | undefined; cursor: ExportCursor | undefined }
   | { action: 'delete_session'; userId: string | undefined; sessionId: string }
-  | { action: 'delete_all'; userId: string | undefined };
+  | { action: 'delete_all'; userId: string | undefined }
+  | MemoryRequest
+  | SessionNoteRequest;
 
 export type HistoryActionName = HistoryRequest['action'];
 type HttpMethod = 'GET' | 'POST';
@@ -44,6 +52,14 @@ const HTTP_METHODS: Record<HistoryActionName, HttpMethod> = {
   export: 'GET',
   delete_session: 'POST',
   delete_all: 'POST',
+  memory: 'GET',
+  memory_settings: 'POST',
+  memory_add: 'POST',
+  memory_update: 'POST',
+  memory_delete: 'POST',
+  memory_clear: 'POST',
+  rename_session: 'POST',
+  feedback: 'POST',
 };
 
 export const HISTORY_DEFAULT_LIMIT = 200;
@@ -112,6 +128,16 @@ export function parseHistoryRequest(raw: unknown): HistoryRequest {
       }
       return { action, userId };
     }
+    case 'memory':
+    case 'memory_settings':
+    case 'memory_add':
+    case 'memory_update':
+    case 'memory_delete':
+    case 'memory_clear':
+      return parseMemoryRequest(action, body);
+    case 'rename_session':
+    case 'feedback':
+      return parseSessionNoteRequest(action, body);
   }
 }
 
@@ -161,9 +187,9 @@ function asObject(raw: unknown): Record<string, unknown> {
   return raw as Record<string, unknown>;
 }
 
-const idFields: ReadonlySet<PropertyKey> = new Set(['user_id', 'session_id', 'cursor']);
+const idFields: ReadonlySet<PropertyKey> = new Set(['user_id', 'session_id', 'cursor', 'id', 'message_id']);
 
-function parseFields<Schema extends z.ZodMiniType>(
+export function parseFields<Schema extends z.ZodMiniType>(
   schema: Schema,
   body: Record<string, unknown>,
 ): z.output<Schema> {

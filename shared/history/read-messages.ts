@@ -23,6 +23,10 @@ export interface HistoryMessage {
   ai_generated?: true;
   /** On agent messages: the user message it answers. */
   reply_to?: string;
+  /** On agent messages the service wrote: the version of the prompt texts it was made with. */
+  prompt_version?: string;
+  /** On agent messages the user rated (the `feedback` action). */
+  feedback?: { rating: 'up' | 'down'; reason?: string };
 }
 
 export interface HistoryReply {
@@ -82,6 +86,11 @@ function toHistoryMessage(
     if (item.status !== 'complete' && message.error_code !== undefined) item.error_code = message.error_code;
   }
   if (message.reply_to !== undefined) item.reply_to = message.reply_to;
+  if (message.prompt_version !== undefined) item.prompt_version = message.prompt_version;
+  if (message.role === 'agent' && message.feedback !== undefined) {
+    const { rating, reason } = message.feedback;
+    item.feedback = reason === undefined ? { rating } : { rating, reason };
+  }
   if (message.role === 'agent') {
     // Replayed replies are marked as they were shown (GB 45438-2025): the flag on every reply of the
     // service, the visible label on those the model wrote (not the counsellors' fixed crisis reply).

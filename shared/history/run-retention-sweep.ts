@@ -1,6 +1,7 @@
 import type { UsageStore } from '../limits/usage-store.js';
 import { usageWindow } from '../limits/usage-window.js';
 import type { Logger } from '../logging/logger.js';
+import type { MemoryStore } from '../memory/memory-store.js';
 import type { SessionStore } from '../storage/session-store.js';
 
 const dayMs = 24 * 60 * 60 * 1000;
@@ -17,6 +18,8 @@ export type RetentionReport =
       cutoff: string;
       deleted: number;
       deleted_usage_days: number;
+      /** Memories deleted because the sweep removed their owner's last session. */
+      deleted_memories: number;
       complete: boolean;
     };
 
@@ -30,6 +33,7 @@ export async function runRetentionSweep(
   dependencies: {
     store: SessionStore;
     usage?: UsageStore | undefined;
+    memory?: MemoryStore | undefined;
     clock: () => Date;
     logger: Logger;
     elapsedMs?: () => number;
@@ -44,10 +48,17 @@ export async function runRetentionSweep(
   const elapsedMs = dependencies.elapsedMs ?? (() => Date.now() - startedAt);
   const cutoff = new Date(dependencies.clock().getTime() - retentionDays * dayMs).toISOString();
   let deleted = 0;
+  let deletedMemories = 0;
   let complete = false;
   while (elapsedMs() < RETENTION_TIME_BUDGET_MS) {
-    const batch = await dependencies.store.deleteSessionsUpdatedBefore(cutoff, { limit: RETENTION_BATCH });
+    const owners = new Set<string>();
+    const batch = await dependencies.store.deleteSessionsUpdatedBefore(cutoff, {
+      limit: RETENTION_BATCH,
+      owners,
+    });
     deleted += batch;
+    // Right after each batch, so a sweep cut short by its time budget still settles whom it swept.
+    deletedMemories += await deleteOrphanedMemories(owners, dependencies);
     if (batch < RETENTION_BATCH) {
       complete = true;
       break;
@@ -61,9 +72,29 @@ export async function runRetentionSweep(
     cutoff,
     deleted,
     deleted_usage_days: deletedUsageDays,
+    deleted_memories: deletedMemories,
     complete,
   };
   if (complete) dependencies.logger.info('retention.swept', fields);
   else dependencies.logger.warn('retention.incomplete', fields);
   return { retention: 'swept', ...fields };
+}
+
+/**
+ * A memory lives as long as its owner has a session: when the sweep has removed a user's last one, the
+ * memory (items and setting) goes too. Each owner the sweep touched is asked whether any session is
+ * left (one read), so a user who kept chatting elsewhere keeps theirs.
+ */
+async function deleteOrphanedMemories(
+  owners: ReadonlySet<string>,
+  dependencies: { store: SessionStore; memory?: MemoryStore | undefined },
+): Promise<number> {
+  const { memory } = dependencies;
+  if (memory === undefined) return 0;
+  let deleted = 0;
+  for (const userId of owners) {
+    const left = await dependencies.store.listSessions(userId, { limit: 1 });
+    if (left.length === 0 && (await memory.deleteMemory(userId))) deleted += 1;
+  }
+  return deleted;
 }

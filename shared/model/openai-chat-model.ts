@@ -57,9 +57,9 @@ export function createOpenAiChatModel(config: ModelConfig): ChatModel {
 
 function requestBody(config: ModelConfig, attempt: ModelAttempt) {
   return {
-    model: config.model,
+    model: attempt.model ?? config.model,
     messages: attempt.messages.map((message) => ({ role: message.role, content: message.content })),
-    max_tokens: config.maxTokens,
+    max_tokens: attempt.maxTokens ?? config.maxTokens,
     temperature: config.temperature,
   };
 }

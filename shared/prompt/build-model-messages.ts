@@ -31,28 +31,13 @@ export function answeredConversation(messages: readonly StoredMessage[]): Stored
 }
 
 /**
- * The model's context: the persona, the most recent answered messages, then the new message. Earlier
- * replies get their emotion tag back, so the model keeps seeing the format it must follow.
+ * A stored message as the model reads it. Earlier replies get their emotion tag back, so the model keeps
+ * seeing the format it must follow.
  */
-export function buildModelMessages(options: {
-  systemPrompt: string;
-  history: readonly StoredMessage[];
-  newMessage: string;
-  maxHistoryMessages: number;
-}): ModelMessage[] {
-  const recent = answeredConversation(options.history).slice(-options.maxHistoryMessages);
-  return [
-    { role: 'system', content: options.systemPrompt },
-    ...recent.map(
-      (message): ModelMessage =>
-        message.role === 'user'
-          ? { role: 'user', content: message.content }
-          : {
-              role: 'assistant',
-              content:
-                message.emotion === undefined ? message.content : `[${message.emotion}] ${message.content}`,
-            },
-    ),
-    { role: 'user', content: options.newMessage },
-  ];
+export function toModelMessage(message: StoredMessage): ModelMessage {
+  if (message.role === 'user') return { role: 'user', content: message.content };
+  return {
+    role: 'assistant',
+    content: message.emotion === undefined ? message.content : `[${message.emotion}] ${message.content}`,
+  };
 }

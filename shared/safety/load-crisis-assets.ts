@@ -1,4 +1,5 @@
 import { promptFileError, readPromptFile, readPromptJson } from '../prompt/read-prompt-file.js';
+import { CRISIS_JUDGE_PROMPT_FILE } from './crisis-judge.js';
 import type { CrisisModel } from './crisis-model.js';
 import { CRISIS_MODEL_FILE, lazyCrisisModel } from './load-crisis-model.js';
 import { type CrisisResource, type CrisisRules, compileCrisisRules } from './screen-crisis-risk.js';
@@ -12,6 +13,7 @@ export const CRISIS_ASSET_FILES = [
   CRISIS_RESPONSE_FILE,
   CRISIS_GUIDANCE_FILE,
   CRISIS_MODEL_FILE,
+  CRISIS_JUDGE_PROMPT_FILE,
 ] as const;
 
 export interface CrisisAssets {
@@ -24,6 +26,8 @@ export interface CrisisAssets {
   responseTemplate: string;
   /** Appended to the system prompt for a medium-risk turn. */
   guidance: string;
+  /** The model judge's instructions (layer 4): the labels and the one line of JSON it answers with. */
+  judgePrompt: string;
 }
 
 /**
@@ -36,6 +40,8 @@ export function loadCrisisAssets(promptDir: string): CrisisAssets {
   const guidance = readPromptFile(promptDir, CRISIS_GUIDANCE_FILE).trim();
   if (responseTemplate === '') throw promptFileError(CRISIS_RESPONSE_FILE, 'is empty', undefined);
   if (guidance === '') throw promptFileError(CRISIS_GUIDANCE_FILE, 'is empty', undefined);
+  const judgePrompt = readPromptFile(promptDir, CRISIS_JUDGE_PROMPT_FILE).trim();
+  if (judgePrompt === '') throw promptFileError(CRISIS_JUDGE_PROMPT_FILE, 'is empty', undefined);
   // The fixed reply is the only thing a person in danger reads: it must give every listed number.
   const numbersInTemplate = new Set((responseTemplate.match(/\d[\d-]*\d|\d/g) ?? []).map(digitsOnly));
   const missing = rules.resources.filter((resource) => !numbersInTemplate.has(digitsOnly(resource.phone)));
@@ -49,6 +55,7 @@ export function loadCrisisAssets(promptDir: string): CrisisAssets {
     resources: rules.resources.map((resource) => ({ ...resource })),
     responseTemplate,
     guidance,
+    judgePrompt,
   };
 }
 

@@ -1,6 +1,8 @@
+import * as z from 'zod/mini';
 import type { CloudbaseDatabase } from '../cloudbase/cloudbase-sdk.js';
 import { assertCutoff, exportPage, sweepLimit } from './privacy-limits.js';
 import type { SessionDocument, SessionKey } from './session-document.js';
+import { storedMessageSchema } from './session-document.js';
 import { parseSessionRow, presentSession, presentSummary, summaryRowSchema } from './session-record.js';
 import type { SessionStore } from './session-store.js';
 import { assertSessionKey, assertUserId, storageCall } from './storage-guards.js';
@@ -8,6 +10,7 @@ import { assertSessionKey, assertUserId, storageCall } from './storage-guards.js
 /** Rows per get(): the SDK's default and the page size every CloudBase environment accepts. */
 const pageSize = 100;
 const maxRemoveRounds = 10;
+const firstMessages = z.object({ messages: z._default(z.array(storedMessageSchema), []) });
 
 type PrivacyCalls = Pick<
   SessionStore,
@@ -28,13 +31,23 @@ export function cloudbasePrivacyCalls(settings: {
     async listSessions(userId, options = {}) {
       assertUserId(userId);
       return storageCall(async () => {
-        const result = await (await sessions())
+        const database = await settings.database();
+        const result = await database
+          .collection(settings.collection)
           .where({ user_id: userId })
           .orderBy('updated_at', 'desc')
           .limit(Math.min(options.limit ?? 100, 100))
-          .field({ messages: false, turns: false, client_msg_ids: false })
+          // The first message only, to title a session stored before titles existed.
+          .field({
+            messages: database.command.project.slice(1),
+            turns: false,
+            client_msg_ids: false,
+            feedback: false,
+          })
           .get();
-        return result.data.map((row) => presentSummary(summaryRowSchema.parse(row)));
+        return result.data.map((row) =>
+          presentSummary(summaryRowSchema.parse(row), firstMessages.parse(row).messages),
+        );
       });
     },
 
@@ -108,9 +121,12 @@ export function cloudbasePrivacyCalls(settings: {
             .where({ updated_at: command.lt(cutoffIso) })
             .orderBy('updated_at', 'asc')
             .limit(size)
-            .field({ updated_at: true })
+            .field({ updated_at: true, user_id: true })
             .get();
           const ids = picked.data.flatMap((row) => (typeof row._id === 'string' ? [row._id] : []));
+          for (const row of picked.data) {
+            if (typeof row.user_id === 'string') options.owners?.add(row.user_id);
+          }
           if (ids.length === 0) break;
           const removed =
             (await collection.where({ _id: command.in(ids), updated_at: command.lt(cutoffIso) }).remove())

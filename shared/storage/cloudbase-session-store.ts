@@ -5,12 +5,14 @@ import {
   updateWhere,
 } from '../cloudbase/cloudbase-collection.js';
 import type { CloudbaseDatabase } from '../cloudbase/cloudbase-sdk.js';
+import { cloudbaseAnnotationCalls } from './cloudbase-session-annotations.js';
 import { cloudbasePrivacyCalls } from './cloudbase-session-privacy.js';
 import {
   LEGACY_SESSION_SCHEMA_VERSION,
   SESSION_SCHEMA_VERSION,
   type SessionKey,
 } from './session-document.js';
+import { overviewAfterReply } from './session-overview.js';
 import { parseSessionRow, presentSession, type SessionRecord, turnKey } from './session-record.js';
 import type { SessionStore } from './session-store.js';
 import {
@@ -93,6 +95,7 @@ export function createCloudbaseSessionStore(settings: {
         messages: command.push({ each: [change.question] }),
         message_count: command.inc(1),
         updated_at: now,
+        last_message_preview: change.preview,
         [`turns.${turnKey(change.messageId)}`]: command.set(change.state),
         [`client_msg_ids.${change.clientKey}`]: change.messageId,
       },
@@ -185,6 +188,7 @@ export function createCloudbaseSessionStore(settings: {
     },
 
     ...cloudbasePrivacyCalls({ ...settings, ownedBy }),
+    ...cloudbaseAnnotationCalls({ ...settings, ownedBy }),
   };
 }
 
@@ -205,9 +209,12 @@ function turnUpdate(write: TurnWrite, now: string, command: Command): Row {
   for (const [field, value] of Object.entries(write.set)) data[`${path}.${field}`] = value;
   if (write.removeErrorCode) data[`${path}.error_code`] = command.remove();
   if (write.countAttempt) data[`${path}.attempts`] = command.inc(1);
+  // Replaced whole (Command.set), so no field of an older value survives beside the new one.
+  for (const [field, value] of Object.entries(write.session ?? {})) data[field] = command.set(value);
   if (write.append !== undefined) {
     data.messages = command.push({ each: [write.append] });
     data.message_count = command.inc(1);
+    Object.assign(data, overviewAfterReply(write.append));
   }
   return data;
 }

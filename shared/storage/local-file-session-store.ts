@@ -12,6 +12,13 @@ import {
 } from './locked-json-file.js';
 import { assertCutoff, exportPage, sweepLimit } from './privacy-limits.js';
 import { checkShape } from './read-session-files.js';
+import {
+  assertFeedbackMessageId,
+  feedbackOn,
+  messageRoleIn,
+  retitleOn,
+  storableTitle,
+} from './session-annotations.js';
 import { idPattern, type SessionDocument, type SessionKey } from './session-document.js';
 import { parseSessionRow, presentSession, presentSummary, type SessionRecord } from './session-record.js';
 import type { SessionStore } from './session-store.js';
@@ -107,7 +114,6 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
    */
   async function updateSession<T>(
     key: SessionKey,
-    now: string,
     decide: (record: SessionRecord | undefined) => { change: SessionRecord | undefined; value: T },
   ): Promise<T> {
     const filePath = sessionPath(key);
@@ -122,7 +128,7 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
       if (createdAt === undefined || readIndex().sessions[`${key.userId}/${key.sessionId}`] !== undefined) {
         return value;
       }
-      await withFileLock(`${indexPath}.lock`, () => addToIndex(key, createdAt ?? now));
+      await withFileLock(`${indexPath}.lock`, () => addToIndex(key, createdAt));
       return value;
     });
   }
@@ -218,7 +224,7 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
     async beginTurn(input) {
       // Checked before the lock: a key no rule can store is refused without touching the file.
       appendOf(input);
-      return updateSession(input.key, input.now, (record) => beginTurnOn(record, input));
+      return updateSession(input.key, (record) => beginTurnOn(record, input));
     },
 
     async findTurn(key, clientMessageId) {
@@ -231,12 +237,34 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
 
     async claimTurn(input) {
       claimWrite(input);
-      return updateSession(input.key, input.now, (record) => claimTurnOn(record, input));
+      return updateSession(input.key, (record) => claimTurnOn(record, input));
     },
 
     async finishTurn(input) {
       finishWrite(input);
-      return updateSession(input.key, input.now, (record) => finishTurnOn(record, input));
+      return updateSession(input.key, (record) => finishTurnOn(record, input));
+    },
+
+    async setSessionTitle(key, title, source) {
+      const filePath = sessionPath(key);
+      const stored = storableTitle(title, source);
+      // A session the user does not have is answered without taking a lock (nor making its directory).
+      if (stored === undefined || statIfExists(filePath) === undefined) return false;
+      return updateSession(key, (record) => retitleOn(record, stored, source));
+    },
+
+    async recordFeedback(userId, input) {
+      assertUserId(userId);
+      assertFeedbackMessageId(input.messageId);
+      return storageCall(async () => {
+        for (const sessionId of sessionIdsOnDisk(userId)) {
+          const key = { userId, sessionId };
+          const document = readOwnedSession(key);
+          if (document === undefined || messageRoleIn(document, input.messageId) === undefined) continue;
+          return updateSession(key, (record) => feedbackOn(record, input));
+        }
+        return { status: 'not_found' as const };
+      });
     },
 
     async listSessions(userId, options = {}) {
@@ -247,7 +275,7 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
           .flatMap((entry) => {
             const key = { userId, sessionId: entry.session_id };
             const document = readSession(sessionPath(key), key);
-            return document === undefined ? [] : [presentSummary(document)];
+            return document === undefined ? [] : [presentSummary(document, document.messages)];
           });
         return summaries
           .sort((left, right) => right.updated_at.localeCompare(left.updated_at))
@@ -313,7 +341,10 @@ export function createLocalFileSessionStore(options: { dataDir: string }): Sessi
             // age is checked again under the lock before anything is deleted.
             const current = readForSweep(key);
             if (current === undefined || !isOld(current)) continue;
-            if (await deleteSessionFile(key, isOld)) deleted += 1;
+            if (await deleteSessionFile(key, isOld)) {
+              deleted += 1;
+              options.owners?.add(userId);
+            }
           }
           removeDirectoryIfEmpty(userId);
         }

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { feedbackSchema, titleSourceSchema } from './session-overview.js';
 
 /**
  * Version of the stored document shape (docs/storage.md). 2 keeps each turn's state in maps beside the
@@ -51,11 +52,39 @@ export const storedMessageSchema = z.object({
   reply_to: z.optional(z.string()),
   /** Only on agent messages: the crisis screen's level for the turn, so the operator can find it. */
   safety_level: z.optional(z.enum(['medium', 'high'])),
+  /**
+   * Only on agent messages with `safety_level`: the care was carried over from an earlier flagged turn
+   * (the words of this one were calm), so it does not extend the care by itself (CRISIS_CALM_TURNS).
+   */
+  safety_carried: z.optional(z.literal(true)),
   /** Only on agent messages: content security let the turn through but asked for a human review. */
   content_review: z.optional(z.literal(true)),
+  /**
+   * Only on agent messages: a short hash of the persona prompt, label file and crisis texts the reply was
+   * made with (prompt-version.ts), so feedback and incidents trace to the text behind them.
+   */
+  prompt_version: z.optional(z.string()),
+  /**
+   * Only on agent messages, as readers see them: the user's rating of the reply (stored in the
+   * session's `feedback` map, not on the message, which is never rewritten).
+   */
+  feedback: z.optional(feedbackSchema),
 });
 
 export type StoredMessage = z.infer<typeof storedMessageSchema>;
+
+/**
+ * What the model wrote about the turns that fell out of the context window (docs/memory.md): what the
+ * person is going through, what helped, what was agreed. Extended as more turns fall out; never holds
+ * the words of a crisis-template turn.
+ */
+export const rollingSummarySchema = z.object({
+  text: z.string(),
+  /** The user message that opened the last turn it covers (that turn's reply included). */
+  through_message_id: z.string(),
+  updated_at: z.string(),
+});
+export type RollingSummary = z.infer<typeof rollingSummarySchema>;
 
 /**
  * A session as the store's callers see it: every question carries its turn's state. Both adapters store
@@ -68,13 +97,20 @@ export const sessionDocumentSchema = z.object({
   created_at: z.string(),
   updated_at: z.string(),
   message_count: z.number().check(z.refine(Number.isInteger), z.gte(0)),
+  /** What a session list shows (session-overview.ts); absent on sessions stored before they existed. */
+  title: z.optional(z.string()),
+  title_source: z.optional(titleSourceSchema),
+  last_message_preview: z.optional(z.string()),
+  last_emotion: z.optional(z.string()),
   messages: z.array(storedMessageSchema),
+  /** Absent until turns first fall out of the context window. */
+  rolling_summary: z.optional(rollingSummarySchema),
 });
 
 export type SessionDocument = z.infer<typeof sessionDocumentSchema>;
 
 /** What `sessions.json` and a session listing hold for each session, without the messages. */
-export const sessionSummarySchema = z.omit(sessionDocumentSchema, { messages: true });
+export const sessionSummarySchema = z.omit(sessionDocumentSchema, { messages: true, rolling_summary: true });
 export type SessionSummary = z.infer<typeof sessionSummarySchema>;
 
 export interface SessionKey {

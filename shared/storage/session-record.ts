@@ -10,6 +10,7 @@ import {
   storedMessageSchema,
   turnStatusSchema,
 } from './session-document.js';
+import { defaultTitle, type Feedback, feedbackKey, feedbackSchema } from './session-overview.js';
 
 /**
  * A session as both adapters store it (schema version 2, docs/storage.md). Messages are only ever
@@ -38,6 +39,8 @@ export const sessionRecordSchema = z.object({
   messages: z.array(storedMessageSchema),
   turns: z.record(z.string(), turnStateSchema),
   client_msg_ids: z.record(z.string(), z.string()),
+  /** The user's feedback on replies, `f_<message_id>` → `{rating, reason?, created_at}`. */
+  feedback: z.optional(z.record(z.string(), feedbackSchema)),
 });
 export type SessionRecord = z.infer<typeof sessionRecordSchema>;
 
@@ -118,7 +121,11 @@ export function storedQuestion(question: StoredMessage): StoredMessage {
 
 /** A message as callers see it: a question with its turn's state from the map. */
 export function presentMessage(message: StoredMessage, record: SessionRecord): StoredMessage {
-  const state = message.role === 'user' ? record.turns[turnKey(message.message_id)] : undefined;
+  if (message.role === 'agent') {
+    const feedback: Feedback | undefined = record.feedback?.[feedbackKey(message.message_id)];
+    return feedback === undefined ? message : { ...message, feedback };
+  }
+  const state = record.turns[turnKey(message.message_id)];
   if (state === undefined) return message;
   const presented: StoredMessage = {
     ...storedQuestion(message),
@@ -133,15 +140,34 @@ export function presentMessage(message: StoredMessage, record: SessionRecord): S
 
 export function presentSession(record: SessionRecord): SessionDocument {
   return {
-    ...presentSummary(record),
+    ...presentSummary(record, record.messages),
     messages: record.messages.map((message) => presentMessage(message, record)),
+    ...(record.rolling_summary === undefined ? {} : { rolling_summary: record.rolling_summary }),
   };
 }
 
+type SummaryFields = Pick<
+  SessionRecord,
+  | 'user_id'
+  | 'session_id'
+  | 'created_at'
+  | 'updated_at'
+  | 'message_count'
+  | 'title'
+  | 'title_source'
+  | 'last_message_preview'
+  | 'last_emotion'
+>;
+
+/**
+ * The session without its messages. A session stored before titles existed is titled from its first
+ * messages when the caller has them (`messages`: the whole list, or only its start).
+ */
 export function presentSummary(
-  record: Pick<SessionRecord, 'user_id' | 'session_id' | 'created_at' | 'updated_at' | 'message_count'>,
+  record: SummaryFields,
+  messages: readonly StoredMessage[] = [],
 ): SessionSummary {
-  return {
+  const summary: SessionSummary = {
     schema_version: SESSION_SCHEMA_VERSION,
     user_id: record.user_id,
     session_id: record.session_id,
@@ -149,4 +175,11 @@ export function presentSummary(
     updated_at: record.updated_at,
     message_count: record.message_count,
   };
+  const title = record.title ?? defaultTitle(messages);
+  if (title !== undefined) summary.title = title;
+  if (record.title_source !== undefined) summary.title_source = record.title_source;
+  else if (title !== undefined) summary.title_source = 'message';
+  if (record.last_message_preview !== undefined) summary.last_message_preview = record.last_message_preview;
+  if (record.last_emotion !== undefined) summary.last_emotion = record.last_emotion;
+  return summary;
 }

@@ -1,4 +1,10 @@
-import type { SessionDocument, SessionKey, SessionSummary, StoredMessage } from './session-document.js';
+import type {
+  RollingSummary,
+  SessionDocument,
+  SessionKey,
+  SessionSummary,
+  StoredMessage,
+} from './session-document.js';
 
 /** A user message and, once the turn is complete, its reply. */
 export interface StoredTurn {
@@ -39,12 +45,21 @@ export type TurnOutcome =
   | { status: 'complete'; reply: StoredMessage }
   | { status: 'failed' | 'blocked'; errorCode: string };
 
+/**
+ * Session fields a turn's side call produced, written in the same request as the turn's outcome (no
+ * request of their own) and only if that write applies. Each replaces the stored value whole.
+ */
+export interface SessionChanges {
+  rolling_summary?: RollingSummary;
+}
+
 export interface FinishTurnInput {
   key: SessionKey;
   messageId: string;
   attemptId: string;
   outcome: TurnOutcome;
   now: string;
+  sessionChanges?: SessionChanges | undefined;
 }
 
 export interface ExportSessionsOptions {
@@ -52,6 +67,24 @@ export interface ExportSessionsOptions {
   afterSessionId?: string | undefined;
   limit?: number | undefined;
 }
+
+/** The user's rating of one of the companion's replies (the `feedback` action). */
+export interface FeedbackInput {
+  messageId: string;
+  rating: 'up' | 'down';
+  /** Already checked: at most FEEDBACK_REASON_MAX_CHARS characters. */
+  reason?: string | undefined;
+  now: string;
+}
+
+/**
+ * `stored` in the session holding the reply; `not_found` when none of the user's sessions holds the
+ * message (someone else's message answers the same); `not_a_reply` on the user's own message.
+ */
+export type FeedbackResult =
+  | { status: 'stored'; sessionId: string }
+  | { status: 'not_found' }
+  | { status: 'not_a_reply' };
 
 /** Most sessions one export call returns; a user with more pages through them. */
 export const EXPORT_MAX_SESSIONS = 1000;
@@ -92,6 +125,17 @@ export interface SessionStore {
    * or finished the turn.
    */
   finishTurn(input: FinishTurnInput): Promise<boolean>;
+  /**
+   * Titles the session: true when it now has this title from this source; false when the user has no
+   * session with that id, or the model (`source: 'model'`) proposes a title for a session the user
+   * titled. The model's title is cut to TITLE_MAX_CHARS; `updated_at` does not change.
+   */
+  setSessionTitle(key: SessionKey, title: string, source: 'user' | 'model'): Promise<boolean>;
+  /**
+   * Stores the user's rating of a reply in the session that holds it, replacing an earlier rating;
+   * only the user's own sessions are looked at. `updated_at` does not change.
+   */
+  recordFeedback(userId: string, input: FeedbackInput): Promise<FeedbackResult>;
   /** The user's sessions, most recently updated first. */
   listSessions(userId: string, options?: { limit?: number }): Promise<SessionSummary[]>;
   /**
@@ -118,7 +162,17 @@ export interface SessionStore {
    * UTC as `Date.prototype.toISOString()` writes it, compared as a string, as the database does. A
    * session updated after it was picked is not deleted.
    */
-  deleteSessionsUpdatedBefore(cutoffIso: string, options?: { limit?: number }): Promise<number>;
+  deleteSessionsUpdatedBefore(
+    cutoffIso: string,
+    options?: {
+      limit?: number;
+      /**
+       * Filled with the owners of the sessions deleted (and perhaps of some looked at and spared), so
+       * the sweep can tell whose last session went (their memory goes with it).
+       */
+      owners?: Set<string>;
+    },
+  ): Promise<number>;
   /** Releases connections and timers; the local server calls it on shutdown. */
   close?(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { AppError } from '../errors/app-error.js';
 import { SESSION_SCHEMA_VERSION, type StoredMessage, type TurnStatus } from './session-document.js';
+import { defaultTitle, overviewAfterReply, previewOf } from './session-overview.js';
 import {
   clientKey,
   isKeyableId,
@@ -14,6 +15,7 @@ import type {
   BeginTurnResult,
   ClaimTurnInput,
   FinishTurnInput,
+  SessionChanges,
   StoredTurn,
 } from './session-store.js';
 
@@ -40,6 +42,8 @@ export interface TurnWrite {
   countAttempt: boolean;
   /** A reply appended to the messages in the same write. */
   append: StoredMessage | undefined;
+  /** Session fields set in the same write (a rolling summary). */
+  session: SessionChanges | undefined;
 }
 
 /** A new turn appended to an existing session, unless its client id is already there. */
@@ -48,6 +52,8 @@ export interface Append {
   messageId: string;
   clientKey: string;
   state: TurnState;
+  /** The session list's last message, set in the same write. */
+  preview: string;
 }
 
 export function findTurnIn(record: SessionRecord, clientMessageId: string): StoredTurn | undefined {
@@ -78,6 +84,7 @@ export function appendOf(input: BeginTurnInput): Append {
     question: storedQuestion({ ...question, client_msg_id: clientId }),
     messageId: question.message_id,
     clientKey: clientKey(clientId),
+    preview: previewOf(question),
     state: {
       attempt_id: question.attempt_id ?? '',
       attempt_at: question.attempt_at ?? input.now,
@@ -87,21 +94,27 @@ export function appendOf(input: BeginTurnInput): Append {
   };
 }
 
-/** The session a first turn creates: the client's history, then the question. */
+/**
+ * The session a first turn creates: the client's history, then the question; titled by the first words
+ * of its first user message until the model or the user gives it a title.
+ */
 export function newRecord(input: BeginTurnInput): SessionRecord {
   const append = appendOf(input);
   const messages = [...input.seedMessages, append.question];
-  return {
+  const record: SessionRecord = {
     schema_version: SESSION_SCHEMA_VERSION,
     user_id: input.key.userId,
     session_id: input.key.sessionId,
     created_at: input.now,
     updated_at: input.now,
     message_count: messages.length,
+    last_message_preview: append.preview,
     messages,
     turns: { [turnKey(append.messageId)]: append.state },
     client_msg_ids: { [append.clientKey]: append.messageId },
   };
+  const title = defaultTitle(messages);
+  return title === undefined ? record : { ...record, title, title_source: 'message' };
 }
 
 export function applyAppend(record: SessionRecord, append: Append, now: string): SessionRecord | undefined {
@@ -109,6 +122,7 @@ export function applyAppend(record: SessionRecord, append: Append, now: string):
   return {
     ...record,
     updated_at: now,
+    last_message_preview: append.preview,
     message_count: record.message_count + 1,
     messages: [...record.messages, append.question],
     turns: { ...record.turns, [turnKey(append.messageId)]: append.state },
@@ -137,6 +151,7 @@ export function claimWrite(input: ClaimTurnInput): TurnWrite {
     removeErrorCode: true,
     countAttempt: true,
     append: undefined,
+    session: undefined,
   };
 }
 
@@ -161,6 +176,7 @@ export function finishWrite(input: FinishTurnInput): TurnWrite {
     removeErrorCode: false,
     countAttempt: false,
     append: outcome.status === 'complete' ? outcome.reply : undefined,
+    session: input.sessionChanges,
   };
 }
 
@@ -186,10 +202,16 @@ export function applyTurnWrite(
   const next: TurnState = { ...state, ...write.set };
   if (write.removeErrorCode) delete next.error_code;
   if (write.countAttempt) next.attempts = state.attempts + 1;
-  const changed: SessionRecord = { ...record, updated_at: now, turns: { ...record.turns, [key]: next } };
+  const changed: SessionRecord = {
+    ...record,
+    ...write.session,
+    updated_at: now,
+    turns: { ...record.turns, [key]: next },
+  };
   if (write.append === undefined) return changed;
   return {
     ...changed,
+    ...overviewAfterReply(write.append),
     message_count: record.message_count + 1,
     messages: [...record.messages, write.append],
   };

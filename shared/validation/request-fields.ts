@@ -16,6 +16,13 @@ const fieldNames: Record<string, string> = {
   before: '分页位置 (before)',
   cursor: '分页位置 (cursor)',
   limit: '条数 (limit)',
+  enabled: '开关 (enabled)',
+  id: '记忆 ID (id)',
+  text: '记忆内容 (text)',
+  title: '会话标题 (title)',
+  message_id: '消息 ID (message_id)',
+  rating: '评价 (rating)',
+  reason: '反馈原因 (reason)',
 };
 
 /**

@@ -1,12 +1,15 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChatSafety } from '../../shared/chat/chat-safety.js';
 import { createTurnBudget } from '../../shared/chat/turn-budget.js';
 import { createTurnContext, type TurnContext } from '../../shared/chat/turn-context.js';
+import { promptVersionOf, SUMMARY_PROMPT_FILE } from '../../shared/context/context-settings.js';
 import type { UsageCounts, UsageStore } from '../../shared/limits/usage-store.js';
 import { createLogger } from '../../shared/logging/logger.js';
 import type { ChatModel, ModelAttempt, ModelReply } from '../../shared/model/chat-model.js';
 import { loadPromptAssets } from '../../shared/prompt/load-prompt-assets.js';
 import type { ContentCheck, ContentVerdict } from '../../shared/safety/content-check.js';
+import { CRISIS_JUDGE_MARKER } from '../../shared/safety/crisis-judge.js';
 import { loadCrisisAssets } from '../../shared/safety/load-crisis-assets.js';
 import { loadWordListContentCheck } from '../../shared/safety/word-list-content-check.js';
 import { VirtualTimers } from '../support/virtual-timers.js';
@@ -20,6 +23,8 @@ const crisis = {
   classifier: { probability: () => 0, level: () => 'none' as const },
 };
 const wordList = loadWordListContentCheck(promptDir);
+export const summaryPrompt = readFileSync(path.join(promptDir, SUMMARY_PROMPT_FILE), 'utf8').trim();
+export const promptVersion = promptVersionOf(prompt, crisis);
 
 /** One scripted model answer: a reply (optionally after some virtual time), a failure, or silence. */
 export type ModelStep =
@@ -35,18 +40,32 @@ export type ModelStep =
   | { fail: Error; spendMs?: number; pieces?: string[]; gapMs?: number }
   | { hang: true };
 
-/** A model that plays its script, one step per attempt, and records what it was asked. */
+/**
+ * A model that plays its script, one step per attempt, and records what it was asked. The crisis judge's
+ * calls (its prompt starts with the judge's marker) and summary calls (their system message is the
+ * summary prompt) play their own scripts and are recorded apart, so `attempts` stays the reply calls.
+ */
 export class ScriptedModel implements ChatModel {
   readonly provider = 'openai' as const;
   readonly attempts: ModelAttempt[] = [];
+  readonly judgeAttempts: ModelAttempt[] = [];
+  readonly summaryAttempts: ModelAttempt[] = [];
+  readonly summaryScript: ModelStep[] = [];
   constructor(
     private readonly timers: VirtualTimers,
     readonly script: ModelStep[],
+    readonly judgeScript: ModelStep[] = [],
   ) {}
 
   async complete(attempt: ModelAttempt): Promise<ModelReply> {
-    this.attempts.push(attempt);
-    const step = this.script.shift() ?? { reply: '[happy] 很高兴听你说。' };
+    const judging = attempt.messages[0]?.content.startsWith(CRISIS_JUDGE_MARKER) === true;
+    const summary = attempt.messages[0]?.content === summaryPrompt;
+    (judging ? this.judgeAttempts : summary ? this.summaryAttempts : this.attempts).push(attempt);
+    const step = judging
+      ? (this.judgeScript.shift() ?? { reply: '{"risk":"none","labels":[]}' })
+      : summary
+        ? (this.summaryScript.shift() ?? { reply: `{"summary": "摘要${this.summaryAttempts.length}"}` })
+        : (this.script.shift() ?? { reply: '[happy] 很高兴听你说。' });
     if ('hang' in step) return new Promise<ModelReply>(() => {});
     if (step.spendMs !== undefined) await this.timers.sleep(step.spendMs);
     if (attempt.onText !== undefined) {
@@ -117,6 +136,10 @@ export interface FakeWorld {
   logs: string[];
   limits: { messagesPerMinute: number; messagesPerDay: number; tokensPerDay: number };
   onFailure: 'open' | 'closed';
+  /** Layers 4 and 5: the judge is off unless a test gives it a script (or turns it on). */
+  crisisCare: TurnContext['settings']['crisisCare'];
+  tokenBudget: number;
+  readLimit: number;
   /** A new turn for this request, on this world's ports and a fresh budget. */
   turn(request: Partial<TurnContext['request']> & { message: string }): TurnContext;
 }
@@ -124,7 +147,13 @@ export interface FakeWorld {
 let nextId = 0;
 
 export function fakeWorld(
-  options: { script?: ModelStep[]; fallback?: ModelStep[]; wechat?: MarkerContentCheck } = {},
+  options: {
+    script?: ModelStep[];
+    fallback?: ModelStep[];
+    wechat?: MarkerContentCheck;
+    /** The judge's answers; given, the judge is on. */
+    judge?: ModelStep[];
+  } = {},
 ): FakeWorld {
   const timers = new VirtualTimers();
   const logs: string[] = [];
@@ -132,12 +161,18 @@ export function fakeWorld(
     timers,
     store: new MemorySessionStore(),
     usage: new MemoryUsageStore(),
-    model: new ScriptedModel(timers, options.script ?? []),
+    model: new ScriptedModel(timers, options.script ?? [], options.judge ?? []),
     fallback: options.fallback === undefined ? undefined : new ScriptedModel(timers, options.fallback),
     wechat: options.wechat ?? new MarkerContentCheck(),
     logs,
     limits: { messagesPerMinute: 100, messagesPerDay: 1000, tokensPerDay: 1_000_000 },
     onFailure: 'open',
+    crisisCare: {
+      judge: { enabled: options.judge !== undefined, model: undefined, timeoutMs: 3_000 },
+      calmTurns: 3,
+    },
+    tokenBudget: 6_000,
+    readLimit: 40,
     turn(request) {
       const limits = {
         chatDeadlineMs: 50_000,
@@ -147,7 +182,8 @@ export function fakeWorld(
         maxHistoryItems: 50,
         maxHistoryItemChars: 4_000,
         maxRequestBytes: 512 * 1024,
-        contextMaxMessages: 40,
+        contextMaxMessages: world.readLimit,
+        contextTokenBudget: world.tokenBudget,
         maxSessionMessages: 2_000,
       };
       const safety: ChatSafety = {
@@ -176,6 +212,13 @@ export function fakeWorld(
             aiLabelText: undefined,
             prompt,
             safety,
+            crisisCare: world.crisisCare,
+            context: {
+              tokenBudget: world.tokenBudget,
+              readLimit: world.readLimit,
+              summaryPrompt,
+              promptVersion,
+            },
           },
           budget: createTurnBudget(timers, limits),
           // Wall time for what is stored follows the virtual clock, from a fixed day.

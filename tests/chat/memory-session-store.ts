@@ -95,4 +95,10 @@ export class MemorySessionStore implements SessionStore {
   deleteSessionsUpdatedBefore(): never {
     throw new Error('not used by a chat turn');
   }
+  setSessionTitle(): never {
+    throw new Error('not used by a chat turn');
+  }
+  recordFeedback(): never {
+    throw new Error('not used by a chat turn');
+  }
 }

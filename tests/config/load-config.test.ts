@@ -190,6 +190,7 @@ describe('loadConfig', () => {
         'cloudbase.collection',
         'cloudbase.timeoutMs',
         'cloudbase.usageCollection',
+        'cloudbase.memoryCollection',
         'usageLimits.messagesPerMinute',
         'usageLimits.messagesPerDay',
         'usageLimits.tokensPerDay',
@@ -200,6 +201,7 @@ describe('loadConfig', () => {
         'limits.maxHistoryItemChars',
         'limits.maxRequestBytes',
         'limits.contextMaxMessages',
+        'limits.contextTokenBudget',
         'limits.crisisJudgeWaitMs',
         'limits.maxSessionMessages',
         'contentCheck.wechat',
@@ -208,6 +210,10 @@ describe('loadConfig', () => {
         'contentCheck.timeoutMs',
         'auth.secret',
         'auth.ttlSeconds',
+        'crisisCare.judge.enabled',
+        'crisisCare.judge.model',
+        'crisisCare.judge.timeoutMs',
+        'crisisCare.calmTurns',
       ].sort(),
     );
     const fallback = loadConfig({
@@ -219,6 +225,29 @@ describe('loadConfig', () => {
     expect(configError({ LLM_FALLBACK_MODEL: 'm2' }).message).toContain(
       'LLM_FALLBACK_BASE_URL, LLM_FALLBACK_API_KEY (the fallback provider needs all three',
     );
+  });
+
+  it('turns the crisis judge on with a real provider and off for the offline demo, unless told', () => {
+    expect(loadConfig({}).crisisCare.judge.enabled).toBe(false);
+    const real = { OPENAI_API_KEY: 'sk-1', LLM_MODEL: 'm1' };
+    expect(loadConfig(real).crisisCare).toEqual({
+      judge: { enabled: true, model: undefined, timeoutMs: 3000 },
+      calmTurns: 3,
+    });
+    const told = loadConfig({
+      ...real,
+      CRISIS_JUDGE: 'off',
+      CRISIS_JUDGE_MODEL: 'small',
+      CRISIS_CALM_TURNS: '0',
+    });
+    expect(told.crisisCare).toEqual({
+      judge: { enabled: false, model: 'small', timeoutMs: 3000 },
+      calmTurns: 0,
+    });
+    expect(configError({ ...real, CRISIS_JUDGE_TIMEOUT_MS: '50' }).message).toContain(
+      'CRISIS_JUDGE_TIMEOUT_MS',
+    );
+    expect(configError({ ...real, CRISIS_CALM_TURNS: '11' }).message).toContain('CRISIS_CALM_TURNS');
   });
 
   it("checks the chat turn's time budget only in a function that runs chat turns", () => {

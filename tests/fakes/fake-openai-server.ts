@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { CRISIS_JUDGE_MARKER } from '../../shared/safety/crisis-judge.js';
 import { sendReply } from './fake-openai-replies.js';
 import { defaultWireError, errorBody, newRequestId } from './fake-openai-wire.js';
 import { readRequestBody } from './read-request-body.js';
@@ -77,7 +78,15 @@ export interface FakeOpenAiServer {
   readonly apiKey: string;
   enqueue(...replies: FakeReply[]): void;
   setDefault(reply: FakeReply | ((body: Record<string, unknown>) => FakeReply)): void;
+  /** The reply calls: every chat request but the crisis judge's. */
   requests(): readonly RecordedChatRequest[];
+  /**
+   * The crisis judge's calls (their system prompt starts with its marker) play their own script, by
+   * default "no risk", so scripts and counts of reply calls are the same with the judge on or off.
+   */
+  enqueueJudge(...replies: FakeReply[]): void;
+  setJudgeDefault(reply: FakeReply | ((body: Record<string, unknown>) => FakeReply)): void;
+  judgeRequests(): readonly RecordedChatRequest[];
   reset(): void;
   close(): Promise<void>;
 }
@@ -85,6 +94,12 @@ export interface FakeOpenAiServer {
 type DefaultReply = FakeReply | ((body: Record<string, unknown>) => FakeReply);
 
 const INITIAL_DEFAULT_REPLY: FakeReply = { kind: 'reply', content: '[neutral] 我在这里听你说。' };
+const INITIAL_JUDGE_REPLY: FakeReply = { kind: 'reply', content: '{"risk":"none","labels":[]}' };
+
+function isJudgeRequest(body: Record<string, unknown>): boolean {
+  const [first] = Array.isArray(body.messages) ? (body.messages as { content?: unknown }[]) : [];
+  return typeof first?.content === 'string' && first.content.startsWith(CRISIS_JUDGE_MARKER);
+}
 const CHAT_PATHS = new Set(['/v1/chat/completions', '/chat/completions']);
 const MODEL_PATHS = new Set(['/v1/models', '/models']);
 const LISTED_MODELS = ['deepseek-chat', 'gpt-4o-mini'];
@@ -126,6 +141,9 @@ export async function startFakeOpenAiServer(
   const apiKey = options.apiKey ?? 'sk-test-fake';
   const queue: FakeReply[] = [];
   const recorded: RecordedChatRequest[] = [];
+  const judgeQueue: FakeReply[] = [];
+  const judgeRecorded: RecordedChatRequest[] = [];
+  let judgeDefault: DefaultReply = INITIAL_JUDGE_REPLY;
   const sockets = new Set<Socket>();
   let defaultReply: DefaultReply = INITIAL_DEFAULT_REPLY;
 
@@ -155,7 +173,8 @@ export async function startFakeOpenAiServer(
       return;
     }
     // Recorded before the key check so tests can inspect what a misconfigured client sent.
-    recorded.push({ body, headers: { ...request.headers }, path });
+    const judging = isJudgeRequest(body);
+    (judging ? judgeRecorded : recorded).push({ body, headers: { ...request.headers }, path });
 
     if (request.headers.authorization !== `Bearer ${apiKey}`) {
       // A rejected key does not consume a scripted reply: the real server never reached the model.
@@ -163,7 +182,8 @@ export async function startFakeOpenAiServer(
       return;
     }
 
-    const reply = queue.shift() ?? (typeof defaultReply === 'function' ? defaultReply(body) : defaultReply);
+    const [pending, fallback] = judging ? [judgeQueue, judgeDefault] : [queue, defaultReply];
+    const reply = pending.shift() ?? (typeof fallback === 'function' ? fallback(body) : fallback);
     const closed = new AbortController();
     // 'close' also fires after a normal end; aborting then is harmless because the reply is done.
     response.once('close', () => closed.abort());
@@ -196,10 +216,22 @@ export async function startFakeOpenAiServer(
     requests() {
       return [...recorded];
     },
+    enqueueJudge(...replies) {
+      judgeQueue.push(...replies);
+    },
+    setJudgeDefault(reply) {
+      judgeDefault = reply;
+    },
+    judgeRequests() {
+      return [...judgeRecorded];
+    },
     reset() {
       queue.length = 0;
       recorded.length = 0;
       defaultReply = INITIAL_DEFAULT_REPLY;
+      judgeQueue.length = 0;
+      judgeRecorded.length = 0;
+      judgeDefault = INITIAL_JUDGE_REPLY;
     },
     close() {
       closing ??= new Promise<void>((resolve) => {

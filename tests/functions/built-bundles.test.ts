@@ -72,8 +72,11 @@ describe('the built bundles', () => {
         'prompt/basic-emotion-model.json',
         'prompt/blocked-words.json',
         'prompt/crisis-guidance.txt',
+        'prompt/crisis-judge-prompt.txt',
         'prompt/crisis-model.json',
         'prompt/crisis-patterns.json',
+        // The rolling summary's prompt.
+        'prompt/summary-prompt.txt',
         'prompt/crisis-response.txt',
         'vendor/cloudbase-node-sdk.js',
         'vendor/cloudbase-node-sdk.impl.js',

@@ -71,6 +71,8 @@ beforeAll(async () => {
       MSG_SEC_CHECK: 'off',
       AI_LABEL_TEXT: AI_LABEL,
       LLM_MAX_ATTEMPTS: '2',
+      // The judge's wait is unit-tested (tests/chat/stream); here the fake model answers the reply only.
+      CRISIS_JUDGE: 'off',
       LOG_LEVEL: 'warn',
     }) as Record<string, string>),
   });

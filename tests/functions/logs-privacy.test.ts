@@ -6,6 +6,7 @@ import {
   recordingLogger,
   startTestServices,
   TEST_COLLECTION,
+  TEST_MEMORY_COLLECTION,
   TEST_USAGE_COLLECTION,
   type TestServices,
 } from '../support/test-services.js';
@@ -21,6 +22,7 @@ beforeEach(() => {
   services.emulator.reset();
   services.emulator.createCollection(TEST_COLLECTION);
   services.emulator.createCollection(TEST_USAGE_COLLECTION);
+  services.emulator.createCollection(TEST_MEMORY_COLLECTION);
   services.model.reset();
 });
 

@@ -73,6 +73,9 @@ describe.each(adaptersUnderTest(() => services))('model faults ($name adapter)',
       CHAT_DEADLINE_MS: String(DEADLINE_MS),
       STORAGE_RESERVE_MS: '800',
       CLOUDBASE_TIMEOUT_MS: '800',
+      // About the reply call's faults: the judge's call beside it (tests/chat/crisis-judge-turn.test.ts)
+      // would only add load to a deadline this tight.
+      CRISIS_JUDGE: 'off',
       ...extra,
     });
     const overrides = { logger: recordingLogger().logger };

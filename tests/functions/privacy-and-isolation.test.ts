@@ -200,6 +200,7 @@ describe.each(adaptersUnderTest(() => services))('privacy and isolation ($name a
     expect(await b.history({ action: 'delete_all', confirm: 'DELETE_ALL', user_id: alice })).toEqual({
       deleted_sessions: 1,
       deleted_usage_days: 1,
+      deleted_memory: false,
     });
     expect(await aliceSnapshot()).toEqual(before);
     expect(await b.history({ action: 'sessions' })).toEqual({ sessions: [] });
@@ -315,12 +316,20 @@ describe.each(adaptersUnderTest(() => services))('privacy and isolation ($name a
         created_at: expect.any(String),
         updated_at: expect.any(String),
         message_count: 2,
+        title: '今天的日记',
+        title_source: 'message',
+        last_message_preview: '收到：今天的日记',
+        last_emotion: 'caring',
       },
       {
         session_id: 'private',
         created_at: expect.any(String),
         updated_at: expect.any(String),
         message_count: 4,
+        title: '我的秘密',
+        title_source: 'message',
+        last_message_preview: '收到：第二句',
+        last_emotion: 'caring',
       },
     ]);
     expect(await a.history({ action: 'sessions', limit: 1 })).toMatchObject({
@@ -360,6 +369,7 @@ describe.each(adaptersUnderTest(() => services))('privacy and isolation ($name a
     expect(await a.history({ action: 'delete_all', confirm: 'DELETE_ALL' })).toEqual({
       deleted_sessions: 1,
       deleted_usage_days: 1,
+      deleted_memory: false,
     });
     expect(await a.history({ action: 'export' })).toMatchObject({ sessions: [], has_more: false });
     // Bob's session is still there.
@@ -485,6 +495,7 @@ describe.each(adaptersUnderTest(() => services))('privacy and isolation ($name a
         deleted: 2,
         // The usage counts of the old day (alice's and bob's) go with the same limit.
         deleted_usage_days: 2,
+        deleted_memories: 0,
         complete: true,
       });
       const aliceSessions = await a.history<SessionsReply>({ action: 'sessions' });

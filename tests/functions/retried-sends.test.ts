@@ -48,7 +48,8 @@ describe.each(adaptersUnderTest(() => services))(
     });
 
     function functions(extra: Record<string, string> = {}) {
-      const environment = adapter.environment(extra);
+      // About resends and their timing: the crisis judge's call beside each reply would only add load.
+      const environment = adapter.environment({ CRISIS_JUDGE: 'off', ...extra });
       const overrides = { logger: recordingLogger().logger };
       const chat = createFunctionHandler(chatEndpoint, { environment, overrides });
       const history = createFunctionHandler(historyEndpoint, { environment, overrides });
@@ -200,6 +201,7 @@ describe('a database that fails for good while storing the reply (cloudbase adap
     services.model.reset();
     let now = Date.parse('2026-11-24T08:00:00.000Z');
     const environment = services.environment({
+      CRISIS_JUDGE: 'off',
       CHAT_DEADLINE_MS: '3000',
       STORAGE_RESERVE_MS: '1500',
       CLOUDBASE_TIMEOUT_MS: '500',

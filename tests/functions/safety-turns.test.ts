@@ -127,7 +127,9 @@ describe.each(adaptersUnderTest(() => services))('safety in a chat turn ($name a
     });
     expect(answer.safety?.resources.length).toBeGreaterThanOrEqual(4);
 
-    await chat({ message: '今天天气不错' });
+    // The care lasts CRISIS_CALM_TURNS calm turns (tests/functions/crisis-judge-turns.test.ts); with 0
+    // the next calm turn is an ordinary one.
+    await functions({ CRISIS_CALM_TURNS: '0' }).chat({ message: '今天天气不错' });
     expect(systemPromptOf(1)).not.toContain('本轮安全提示');
   });
 

@@ -30,6 +30,8 @@ function chatWith(overrides: { store?: SessionStore } = {}) {
     CHAT_DEADLINE_MS: String(DEADLINE_MS),
     STORAGE_RESERVE_MS: '500',
     CLOUDBASE_TIMEOUT_MS: '500',
+    // About storage against the deadline: the crisis judge's call would only add load.
+    CRISIS_JUDGE: 'off',
   });
   return createFunctionHandler(chatEndpoint, {
     environment,
@@ -59,6 +61,8 @@ function stallingStore(stalls: 'getSession' | 'beginTurn' | 'finishTurn'): Sessi
     deleteSession: async () => false,
     deleteAllSessions: async () => 0,
     deleteSessionsUpdatedBefore: async () => 0,
+    setSessionTitle: async () => false,
+    recordFeedback: async () => ({ status: 'not_found' }),
   };
 }
 

@@ -31,7 +31,12 @@ describe.each(adaptersUnderTest(() => services))(
     beforeEach(async () => {
       await adapter.reset();
       services.model.reset();
-      const environment = adapter.environment({ MSG_SEC_CHECK: 'off', AI_LABEL_TEXT: 'AI 生成' });
+      // The judge's wait is unit-tested (tests/chat/stream); here the fake model answers the reply only.
+      const environment = adapter.environment({
+        MSG_SEC_CHECK: 'off',
+        AI_LABEL_TEXT: 'AI 生成',
+        CRISIS_JUDGE: 'off',
+      });
       const overrides = { logger: recordingLogger().logger };
       server = createLocalServer({
         host: '127.0.0.1',

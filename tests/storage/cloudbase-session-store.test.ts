@@ -220,6 +220,8 @@ describe('cloudbase session store', () => {
           $inc: { message_count: 1 },
           $set: {
             updated_at: minute(2),
+            // The session list's last message, in the same write.
+            last_message_preview: bareQuestion.content,
             [turn]: {
               attempt_id: question?.attempt_id,
               attempt_at: question?.attempt_at,
@@ -243,6 +245,8 @@ describe('cloudbase session store', () => {
           $inc: { message_count: 1 },
           $set: {
             updated_at: minute(2),
+            last_message_preview: answer?.content,
+            last_emotion: answer?.emotion,
             [`${turn}.status`]: 'complete',
             [`${turn}.reply_id`]: answer?.message_id,
           },

@@ -9,6 +9,7 @@ import {
 } from '../../shared/storage/session-document.js';
 import { sessionRecordSchema } from '../../shared/storage/session-record.js';
 import type { SessionStore, TurnOutcome } from '../../shared/storage/session-store.js';
+import { annotationContractTests } from './session-annotation-contract.js';
 import { legacyContractTests } from './session-legacy-contract.js';
 import { privacyContractTests } from './session-privacy-contract.js';
 import { turnContractTests } from './session-turn-contract.js';
@@ -204,6 +205,11 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
         created_at: minute(5),
         updated_at: minute(5),
         message_count: 4,
+        // The first words of the first user message (the seed's here), cut to 16 characters.
+        title: 'question seed-u…',
+        title_source: 'message',
+        last_message_preview: 'answer t1-agent',
+        last_emotion: 'calm',
         messages: [...seed, ...messages],
       };
       expect(await store.getSession({ userId: alice, sessionId: 's1' })).toEqual(expected);
@@ -255,6 +261,10 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
         created_at: minute(1),
         updated_at: minute(2),
         message_count: 4,
+        title: 'question t1-user',
+        title_source: 'message',
+        last_message_preview: 'answer t2-agent',
+        last_emotion: 'calm',
         messages: [...firstTurn, ...secondTurn],
       });
     });
@@ -385,9 +395,9 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
 
       const listed = await store.listSessions(alice);
       expect(listed).toEqual([
-        summary(alice, 'newest', minute(3), minute(3), 2),
-        summary(alice, 'middle', minute(2), minute(2), 2),
-        summary(alice, 'oldest', minute(1), minute(1), 2),
+        summary(alice, 'newest', minute(3), minute(3), 2, 'n'),
+        summary(alice, 'middle', minute(2), minute(2), 2, 'm'),
+        summary(alice, 'oldest', minute(1), minute(1), 2, 'o'),
       ]);
       for (const entry of listed) expect(entry).not.toHaveProperty('messages');
 
@@ -400,10 +410,11 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
         }),
       );
       expect(await store.listSessions(alice, { limit: 2 })).toEqual([
-        summary(alice, 'oldest', minute(1), minute(4), 4),
-        summary(alice, 'newest', minute(3), minute(3), 2),
+        // The title stays the first question's; the last message is the new reply.
+        summary(alice, 'oldest', minute(1), minute(4), 4, 'o', 'o2'),
+        summary(alice, 'newest', minute(3), minute(3), 2, 'n'),
       ]);
-      expect(await store.listSessions(bob)).toEqual([summary(bob, 'other', minute(9), minute(9), 2)]);
+      expect(await store.listSessions(bob)).toEqual([summary(bob, 'other', minute(9), minute(9), 2, 'b')]);
     });
 
     it.each(invalidIds.map((id) => [JSON.stringify(id), id]))(
@@ -533,6 +544,7 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
     turnContractTests(() => ({ store, harness }));
     privacyContractTests(() => ({ store, harness }));
     legacyContractTests(() => ({ store, harness }));
+    annotationContractTests(() => ({ store, harness }));
 
     it('round-trips message contents and optional fields exactly', async () => {
       const key = { userId: alice, sessionId: 'unicode' };
@@ -596,7 +608,16 @@ export function testSessionStore(name: string, setup: () => Promise<SessionStore
   });
 }
 
-function summary(userId: string, sessionId: string, createdAt: string, updatedAt: string, count: number) {
+/** A listing's row of a session of `turnMessages` turns: titled by the first, previewing the last. */
+function summary(
+  userId: string,
+  sessionId: string,
+  createdAt: string,
+  updatedAt: string,
+  count: number,
+  firstTurn: string,
+  lastTurn = firstTurn,
+) {
   return {
     schema_version: SESSION_SCHEMA_VERSION,
     user_id: userId,
@@ -604,6 +625,10 @@ function summary(userId: string, sessionId: string, createdAt: string, updatedAt
     created_at: createdAt,
     updated_at: updatedAt,
     message_count: count,
+    title: `question ${firstTurn}-user`,
+    title_source: 'message',
+    last_message_preview: `answer ${lastTurn}-agent`,
+    last_emotion: 'calm',
   };
 }
 

@@ -84,6 +84,40 @@ export function turnContractTests(
     });
   });
 
+  it('keeps a rolling summary with the session, set in the write that finishes a turn', async () => {
+    const { store } = current();
+    const summary = (text: string, through: string) => ({
+      text,
+      through_message_id: through,
+      updated_at: at(2),
+    });
+    const finish = (id: string, attemptId: string, text: string) =>
+      store.finishTurn({
+        key,
+        messageId: `${id}-user`,
+        attemptId,
+        outcome: { status: 'complete', reply: { ...reply(id), prompt_version: 'pv1234567890' } },
+        now: at(2),
+        sessionChanges: { rolling_summary: summary(text, `${id}-user`) },
+      });
+    await begin(store, question('s1'), false);
+    expect(await finish('s1', 'attempt-s1', '她最近在换工作。')).toBe(true);
+    await begin(store, question('s2'));
+    // A write that does not apply (another attempt owns the turn) leaves the summary as it was.
+    expect(await finish('s2', 'someone-else', '不该写入')).toBe(false);
+    expect((await store.getSession(key))?.rolling_summary).toEqual(summary('她最近在换工作。', 's1-user'));
+    // A later summary replaces the earlier one whole; the read of the latest messages carries it too.
+    expect(await finish('s2', 'attempt-s2', '换工作，散步有帮助。')).toBe(true);
+    const recent = await store.getSession(key, { recentMessages: 1 });
+    expect(recent?.rolling_summary).toEqual(summary('换工作，散步有帮助。', 's2-user'));
+    expect(recent?.messages).toEqual([{ ...reply('s2'), prompt_version: 'pv1234567890' }]);
+    // A listing row carries neither the messages nor the summary.
+    const [listed] = await store.listSessions(key.userId);
+    expect(listed).not.toHaveProperty('rolling_summary');
+    const [exported] = await store.exportSessions(key.userId);
+    expect(exported?.rolling_summary?.text).toBe('换工作，散步有帮助。');
+  });
+
   it('marks a failed turn, hands it to a retry, and lets only the retry finish it', async () => {
     const { store } = current();
     await begin(store, question('c'), false);

@@ -2,7 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Environment } from '../../shared/config/load-config.js';
-import { TEST_COLLECTION, TEST_USAGE_COLLECTION, type TestServices } from './test-services.js';
+import {
+  TEST_COLLECTION,
+  TEST_MEMORY_COLLECTION,
+  TEST_USAGE_COLLECTION,
+  type TestServices,
+} from './test-services.js';
 
 export interface AdapterUnderTest {
   name: 'cloudbase' | 'local';
@@ -50,6 +55,7 @@ export function adaptersUnderTest(services: () => TestServices): AdapterUnderTes
       services().emulator.reset();
       services().emulator.createCollection(TEST_COLLECTION);
       services().emulator.createCollection(TEST_USAGE_COLLECTION);
+      services().emulator.createCollection(TEST_MEMORY_COLLECTION);
     },
     cleanup: async () => {},
   };

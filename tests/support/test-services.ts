@@ -6,6 +6,8 @@ import { type FakeOpenAiServer, startFakeOpenAiServer } from '../fakes/fake-open
 export const TEST_COLLECTION = 'chat_sessions';
 /** The usage counters' collection (the default name), created with the sessions' one. */
 export const TEST_USAGE_COLLECTION = 'chat_usage';
+/** The memories' collection (the default name), created with the sessions' one. */
+export const TEST_MEMORY_COLLECTION = 'chat_memories';
 
 export interface TestServices {
   emulator: CloudbaseEmulator;
@@ -20,6 +22,7 @@ export async function startTestServices(): Promise<TestServices> {
   const model = await startFakeOpenAiServer();
   emulator.createCollection(TEST_COLLECTION);
   emulator.createCollection(TEST_USAGE_COLLECTION);
+  emulator.createCollection(TEST_MEMORY_COLLECTION);
   return {
     emulator,
     model,

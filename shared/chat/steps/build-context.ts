@@ -1,23 +1,32 @@
-import { buildModelMessages } from '../../prompt/build-model-messages.js';
+import { packContext } from '../../context/pack-context.js';
 import type { TurnContext } from '../turn-context.js';
 
 /**
- * What the model reads: the persona, the crisis guidance when a risk was found, the session's answered
- * turns (or a new session's seed), and the new message.
+ * What the model reads, within CONTEXT_TOKEN_BUDGET (pack-context.ts): the persona with the crisis
+ * guidance when a risk was found, the user's memory, the session's summary, then the newest answered
+ * turns (or a new session's seed) that fit, and the new message. What falls out is summarised beside the
+ * reply call (start-summary.ts).
  */
 export function buildContext(turn: TurnContext): void {
-  const { prompt, safety, limits } = turn.settings;
-  const systemPrompt =
-    turn.crisis.level === 'medium'
-      ? `${prompt.systemPrompt}\n\n${safety.crisis.guidance}`
-      : prompt.systemPrompt;
+  const { prompt, safety, context } = turn.settings;
+  const systemPrompt = needsCrisisGuidance(turn)
+    ? `${prompt.systemPrompt}\n\n${safety.crisis.guidance}`
+    : prompt.systemPrompt;
   const stored = turn.session;
   const history =
     (stored?.message_count ?? 0) > 0 ? (stored?.messages ?? []) : (turn.words?.seedMessages ?? []);
-  turn.modelMessages = buildModelMessages({
+  turn.context = packContext({
     systemPrompt,
-    history,
+    memory: turn.memory,
+    summary: stored?.rolling_summary,
+    stored: history,
     newMessage: turn.request.message,
-    maxHistoryMessages: limits.contextMaxMessages,
+    tokenBudget: context.tokenBudget,
+    readLimit: context.readLimit,
   });
+  turn.modelMessages = turn.context.messages;
+}
+
+function needsCrisisGuidance(turn: TurnContext): boolean {
+  return turn.crisis.level === 'medium';
 }

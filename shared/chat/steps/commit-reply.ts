@@ -1,26 +1,29 @@
+import type { ReplyWithEmotion } from '../../emotion/resolve-reply-emotion.js';
 import type { StoredMessage } from '../../storage/session-document.js';
-import { toChatReply } from '../chat-reply.js';
+import { crisisReply, toChatReply } from '../chat-reply.js';
 import type { TurnContext } from '../turn-context.js';
 import { finishTurnRecord } from '../turn-record.js';
-import { recordTokens } from '../usage-charge.js';
+import { closeSummaryCall, recordTokens } from '../usage-charge.js';
+import { isCarriedCare } from './carry-crisis-care.js';
 
 /** The reply stored with the turn, and the model's tokens counted beside that write. */
 export async function commitReply(turn: TurnContext): Promise<void> {
   const { words, labelled } = turn;
   if (words === undefined || labelled === undefined) throw new Error('commitReply runs after generate');
   const reviewed = turn.messageCheck?.outcome === 'review' || turn.replyCheck?.outcome === 'review';
-  const reply: StoredMessage = {
-    message_id: turn.ids(),
-    role: 'agent',
-    content: labelled.content,
-    timestamp: turn.clock().toISOString(),
-    emotion: labelled.emotion,
-    emotion_source: labelled.emotionSource,
-    ...(labelled.modelEmotion === undefined ? {} : { model_emotion: labelled.modelEmotion }),
-    reply_to: words.question.message_id,
-    ...(turn.crisis.level === 'medium' ? { safety_level: 'medium' as const } : {}),
-    ...(reviewed ? { content_review: true as const } : {}),
-  };
+  // Only the judge raises a turn to high this late (the screen answers high before the model is asked):
+  // the fixed reply replaces the model's, which is never shown.
+  const reply: StoredMessage =
+    turn.crisis.level === 'high'
+      ? {
+          ...crisisReply(words.question, turn.ids(), turn.clock().toISOString(), turn.settings.safety),
+          prompt_version: turn.settings.context.promptVersion,
+        }
+      : modelReply(turn, words.question.message_id, labelled, reviewed);
+  // The summary rides on this write when it is ready; one still running is abandoned rather than waited
+  // for or written on its own (the turn's latency and its 3 requests in sequence stay as they are).
+  const summary = closeSummaryCall(turn)?.summary;
+  if (summary !== undefined) turn.sessionChanges = { ...turn.sessionChanges, rolling_summary: summary };
   const [stored] = await Promise.all([
     finishTurnRecord(turn, words, { status: 'complete', reply }),
     recordTokens(turn),
@@ -29,10 +32,34 @@ export async function commitReply(turn: TurnContext): Promise<void> {
   turn.logger.info('chat.turn', {
     session_messages: (turn.session?.message_count ?? 0) + words.seedMessages.length + 2,
     message_chars: turn.request.message.length,
-    reply_chars: labelled.content.length,
-    emotion: labelled.emotion,
-    emotion_source: labelled.emotionSource,
+    reply_chars: reply.content.length,
+    emotion: reply.emotion,
+    emotion_source: reply.emotion_source,
+    context_tokens: turn.context?.tokens,
+    context_left_out: turn.context?.leftOut,
     duration_ms: turn.budget.elapsedMs(),
   });
   turn.result = toChatReply(stored, turn.request.sessionId, turn.settings);
+}
+
+function modelReply(
+  turn: TurnContext,
+  questionId: string,
+  labelled: ReplyWithEmotion,
+  reviewed: boolean,
+): StoredMessage {
+  return {
+    message_id: turn.ids(),
+    role: 'agent',
+    content: labelled.content,
+    timestamp: turn.clock().toISOString(),
+    emotion: labelled.emotion,
+    emotion_source: labelled.emotionSource,
+    ...(labelled.modelEmotion === undefined ? {} : { model_emotion: labelled.modelEmotion }),
+    reply_to: questionId,
+    ...(turn.crisis.level === 'medium' ? { safety_level: 'medium' as const } : {}),
+    ...(isCarriedCare(turn.crisis) ? { safety_carried: true as const } : {}),
+    ...(reviewed ? { content_review: true as const } : {}),
+    prompt_version: turn.settings.context.promptVersion,
+  };
 }

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { crisisReply, toChatReply } from '../../../shared/chat/chat-reply.js';
-import { chatTurnSteps } from '../../../shared/chat/run-chat-turn.js';
 import { streamChatTurn } from '../../../shared/chat/stream/stream-chat-turn.js';
 import { PING_INTERVAL_MS, TurnStream } from '../../../shared/chat/stream/turn-stream.js';
-import type { TurnContext, TurnStep } from '../../../shared/chat/turn-context.js';
+import type { TurnStep } from '../../../shared/chat/turn-context.js';
 import { AppError } from '../../../shared/errors/app-error.js';
 import type { EventStreamWriter } from '../../../shared/http/event-stream.js';
 import type { CrisisScreen } from '../../../shared/safety/screen-crisis-risk.js';
@@ -115,25 +113,7 @@ describe('deltas: the reply in order, the emotion tag never in one', () => {
   });
 });
 
-describe('the crisis judge', () => {
-  /** What the judge step (issue 10) does with a judged `high`: the fixed reply in place of the model's. */
-  const replaceOnHigh: TurnStep = async (turn: TurnContext) => {
-    const verdict = await turn.crisisJudgement;
-    if (verdict?.level !== 'high' || turn.words === undefined) return;
-    const reply = crisisReply(
-      turn.words.question,
-      'crisis_reply',
-      turn.clock().toISOString(),
-      turn.settings.safety,
-    );
-    turn.result = toChatReply(
-      { question: turn.words.question, reply },
-      turn.request.sessionId,
-      turn.settings,
-    );
-  };
-  const steps = [...chatTurnSteps.slice(0, -1), replaceOnHigh, ...chatTurnSteps.slice(-1)];
-
+describe('the crisis judge (its verdict applied by the turn: apply-crisis-judgement.ts)', () => {
   it('holds the first words until it answers; a `high` replaces the reply before any of it shows', async () => {
     const world = scripted({
       reply: '[neutral] 听起来只是累了。',
@@ -142,7 +122,7 @@ describe('the crisis judge', () => {
     const judgement = world.timers
       .sleep(1_500)
       .then(() => ({ level: 'high' as const, categories: ['judge'] }));
-    const { client, done } = streamed(world, '我不想再撑下去了', { judgement, steps });
+    const { client, done } = streamed(world, '我不想再撑下去了', { judgement });
     const reply = await done;
     expect(client.names).toEqual(['meta', 'done']);
     expect(reply?.safety?.level).toBe('high');
@@ -152,7 +132,7 @@ describe('the crisis judge', () => {
   it('lets the words through when it answers lower, as soon as it answers', async () => {
     const world = scripted({ reply: '[caring] 我在听。', pieces: ['[caring] 我在听。'] });
     const judgement = world.timers.sleep(300).then(() => ({ level: 'none' as const, categories: [] }));
-    const { client, done } = streamed(world, '随便聊聊', { judgement, steps });
+    const { client, done } = streamed(world, '随便聊聊', { judgement });
     await done;
     expect(client.names).toEqual(['meta', 'emotion', 'delta', 'done']);
     const delta = client.arrivals.find((arrival) => arrival.text.startsWith('event: delta'));
@@ -161,7 +141,9 @@ describe('the crisis judge', () => {
 
   it('shows the reply after CRISIS_JUDGE_WAIT_MS when the judge has not answered', async () => {
     const world = scripted({ reply: '[caring] 我在听。', pieces: ['[caring] 我在', '听。'], gapMs: 100 });
-    const { client, done } = streamed(world, '随便聊聊', { judgement: new Promise(() => {}) });
+    // The judge's own deadline (3 s by default) is past the stream's wait: the words show first.
+    const judgement = world.timers.sleep(3_000).then(() => undefined);
+    const { client, done } = streamed(world, '随便聊聊', { judgement });
     await done;
     expect(client.shownText).toBe('我在听。');
     const first = client.arrivals.find((arrival) => arrival.text.startsWith('event: delta'));

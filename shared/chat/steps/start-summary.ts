@@ -1,0 +1,38 @@
+import { startSummaryCall } from '../../context/summary-call.js';
+import { screenCrisisRisk } from '../../safety/screen-crisis-risk.js';
+import type { TurnContext } from '../turn-context.js';
+
+/**
+ * A summary speaks of the person in the third person, which the crisis rules read as someone else's
+ * risk; read as if in the first person, a plan or a method in it (`suicide_plan`: means, time, place,
+ * asking how) keeps it from being stored. The general words the summary prompt asks for ("有过轻生或
+ * 自伤的念头") fall in other categories and stay.
+ */
+function holdsMethod(text: string, crisis: TurnContext['settings']['safety']['crisis']): boolean {
+  const asSelf = text.replace(/对方|她|他/gu, '我');
+  return screenCrisisRisk({ message: asSelf, recentUserMessages: [] }, crisis).categories.includes(
+    'suicide_plan',
+  );
+}
+
+/**
+ * When turns fall out of the window, the model summarises them beside the reply call: started here and
+ * not awaited, so the turn waits no longer for it. The commit stores the summary if it is ready by then
+ * (commit-reply.ts); a failure, a timeout or an answer that is not a summary leaves the previous one.
+ */
+export function startSummary(turn: TurnContext): void {
+  const due = turn.context?.toSummarise ?? [];
+  // A turn over its limits makes no model call at all; the offline demo responder cannot summarise.
+  if (due.length === 0 || turn.usage.kind === 'refused' || turn.ports.model.provider === 'offline') return;
+  const { budget, settings } = turn;
+  turn.summaryCall = startSummaryCall({
+    model: turn.ports.model,
+    prompt: settings.context.summaryPrompt,
+    previous: turn.session?.rolling_summary,
+    turns: due,
+    budget,
+    deadlineAt: budget.modelDeadlineAt,
+    now: () => turn.clock().toISOString(),
+    mustNotStore: (text) => holdsMethod(text, settings.safety.crisis),
+  });
+}

@@ -1,0 +1,79 @@
+import {
+  hashedDocumentId,
+  insertUnlessPresent,
+  readOne,
+  updateWhere,
+} from '../cloudbase/cloudbase-collection.js';
+import type { CloudbaseDatabase } from '../cloudbase/cloudbase-sdk.js';
+import { memoryDocumentSchema } from './memory-document.js';
+import { type MemoryStore, memoryItemId, memoryStoreOver } from './memory-store.js';
+
+/** Tries of one change when other writers keep winning; past them the call is STORAGE_UNAVAILABLE. */
+const maxTries = 5;
+
+/**
+ * The memory as one document per user in its own collection (`CLOUDBASE_MEMORY_COLLECTION`), with
+ * `_id = "m_" + sha256(user_id)[0:40]`, every query also filtered on `user_id`. A change reads the
+ * document, applies the rule and writes the result conditional on the `revision` it read
+ * (`where({_id, user_id, revision}).update(...)`, or `add` for a first document): a concurrent writer
+ * makes the condition miss, and the change is decided again on what is there now. A change costs two
+ * requests; none of them is on a chat turn's critical path.
+ */
+export function createCloudbaseMemoryStore(settings: {
+  database: () => Promise<CloudbaseDatabase>;
+  collection: string;
+  newId?: () => string;
+}): MemoryStore {
+  const ownedBy = (userId: string) => ({ _id: documentId(userId), user_id: userId });
+
+  async function open() {
+    const database = await settings.database();
+    return { memories: database.collection(settings.collection), command: database.command };
+  }
+
+  async function load(userId: string) {
+    const row = await readOne((await open()).memories, ownedBy(userId));
+    if (row === undefined) return undefined;
+    const { _id: _ignored, ...document } = row;
+    return memoryDocumentSchema.parse(document);
+  }
+
+  return memoryStoreOver(
+    {
+      load,
+      async update(userId, decide) {
+        for (let attempt = 0; attempt < maxTries; attempt += 1) {
+          const current = await load(userId);
+          const { next, value } = decide(current);
+          if (next === undefined) return value;
+          const { memories, command } = await open();
+          const landed =
+            current === undefined
+              ? await insertUnlessPresent(memories, documentId(userId), next)
+              : await updateWhere(
+                  memories,
+                  { ...ownedBy(userId), revision: current.revision },
+                  {
+                    enabled: next.enabled,
+                    // Replaced whole: _.set stores the object as given instead of merging its fields.
+                    items: command.set(next.items),
+                    revision: next.revision,
+                    updated_at: next.updated_at,
+                  },
+                );
+          if (landed) return value;
+        }
+        throw new Error('memory write did not settle');
+      },
+      async remove(userId) {
+        const result = await (await open()).memories.where(ownedBy(userId)).remove();
+        return (result.deleted ?? 0) > 0;
+      },
+    },
+    settings.newId ?? memoryItemId,
+  );
+}
+
+export function documentId(userId: string): string {
+  return hashedDocumentId('m', userId);
+}

@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { assertUserId, storageCall } from '../storage/storage-guards.js';
+import { type MemoryDocument, type MemoryItem, presentMemory, type UserMemory } from './memory-document.js';
+import {
+  addUserItem,
+  applyProposals,
+  clearItems,
+  deleteItem,
+  type MemoryChange,
+  type ProposalOutcome,
+  setEnabled,
+  startingDocument,
+  updateUserItem,
+} from './memory-rules.js';
+
+/**
+ * The memory port (知己档案, docs/memory.md). Every call takes the owner's id, the user id the platform
+ * resolved: no call can name another user's memory. Texts reaching `addItem` and `updateItem` are
+ * already checked (checkShortText); the model's proposals are checked here, since the model is not
+ * trusted to follow its instructions.
+ */
+export interface MemoryStore {
+  /** The setting and the items; a user who never turned it on reads `{enabled: false, items: []}`. */
+  read(userId: string): Promise<UserMemory>;
+  setEnabled(userId: string, enabled: boolean, now: string): Promise<boolean>;
+  /** MEMORY_FULL when the memory already holds MEMORY_MAX_ITEMS items. */
+  addItem(userId: string, text: string, now: string): Promise<MemoryItem>;
+  /** MEMORY_ITEM_NOT_FOUND when the user has no item with that id; the item becomes the user's. */
+  updateItem(userId: string, id: string, text: string, now: string): Promise<MemoryItem>;
+  deleteItem(userId: string, id: string, now: string): Promise<boolean>;
+  /** Deletes every item (the setting stays); the number deleted. */
+  clearItems(userId: string, now: string): Promise<number>;
+  /**
+   * What the model proposed from a conversation (`sessionId`): nothing while the memory is off;
+   * duplicates merged; items the user wrote or edited never changed; never past MEMORY_MAX_ITEMS.
+   */
+  applyProposals(
+    userId: string,
+    proposals: readonly string[],
+    sessionId: string | undefined,
+    now: string,
+  ): Promise<ProposalOutcome>;
+  /** Deletes the whole memory, items and setting (delete_all, the retention sweep); true when there was one. */
+  deleteMemory(userId: string): Promise<boolean>;
+}
+
+/** What an adapter provides: one user's document read, changed atomically, deleted. */
+export interface MemoryBackend {
+  load(userId: string): Promise<MemoryDocument | undefined>;
+  /**
+   * Applies `decide` to the document as it is, atomically with the write of what it returns
+   * (`next: undefined`: nothing is written); a concurrent change makes the adapter decide again.
+   */
+  update<T>(
+    userId: string,
+    decide: (current: MemoryDocument | undefined) => { next: MemoryDocument | undefined; value: T },
+  ): Promise<T>;
+  remove(userId: string): Promise<boolean>;
+}
+
+export function memoryItemId(): string {
+  return `mem_${randomBytes(8).toString('hex')}`;
+}
+
+/** The port over an adapter's backend: the rules (memory-rules.ts) are the same for both. */
+export function memoryStoreOver(backend: MemoryBackend, newId: () => string = memoryItemId): MemoryStore {
+  async function change<T>(userId: string, now: string, rule: MemoryChange<T>): Promise<T> {
+    assertUserId(userId);
+    return storageCall(() =>
+      backend.update(userId, (current) => {
+        const { next, value } = rule(startingDocument(current, userId, now));
+        return { next: next && { ...next, revision: next.revision + 1 }, value };
+      }),
+    );
+  }
+
+  return {
+    async read(userId) {
+      assertUserId(userId);
+      return presentMemory(await storageCall(() => backend.load(userId)));
+    },
+    setEnabled: (userId, enabled, now) => change(userId, now, setEnabled(enabled, now)),
+    addItem: (userId, text, now) => change(userId, now, addUserItem(text, now, newId)),
+    updateItem: (userId, id, text, now) => change(userId, now, updateUserItem(id, text, now)),
+    deleteItem: (userId, id, now) => change(userId, now, deleteItem(id, now)),
+    clearItems: (userId, now) => change(userId, now, clearItems(now)),
+    applyProposals: (userId, proposals, sessionId, now) =>
+      change(userId, now, applyProposals(proposals, sessionId, now, newId)),
+    async deleteMemory(userId) {
+      assertUserId(userId);
+      return storageCall(() => backend.remove(userId));
+    },
+  };
+}
