@@ -1,5 +1,6 @@
 import { toAppError } from '../errors/app-error.js';
 import { type ChatReply, toChatReply } from './chat-reply.js';
+import { announceStream } from './steps/announce-stream.js';
 import { applyCrisisJudgement } from './steps/apply-crisis-judgement.js';
 import { buildContext } from './steps/build-context.js';
 import { carryCrisisCare } from './steps/carry-crisis-care.js';
@@ -48,6 +49,7 @@ export const chatTurnSteps: readonly TurnStep[] = [
   // WeChat's check of the message needs nothing stored: it runs beside the write of the words (one wait
   // instead of two); a blocked message is still stored, as blocked.
   sideBySide(storeWords, checkMessage),
+  announceStream,
   buildContext,
   // The judge only starts here and runs beside the reply call; its verdict is applied once the reply
   // is made, before anyone sees it.

@@ -202,6 +202,7 @@ describe('loadConfig', () => {
         'limits.maxRequestBytes',
         'limits.contextMaxMessages',
         'limits.contextTokenBudget',
+        'limits.crisisJudgeWaitMs',
         'limits.maxSessionMessages',
         'contentCheck.wechat',
         'contentCheck.review',

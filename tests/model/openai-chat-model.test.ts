@@ -443,3 +443,65 @@ async function startKeepAliveStallServer(): Promise<KeepAliveStallServer> {
       }),
   };
 }
+
+describe('onText: the pieces of a streamed reply as they arrive', () => {
+  const attempt = (
+    config: ModelConfig,
+    options: Parameters<typeof completeWithDeadline>[2]['onText'],
+    mayRetry?: () => boolean,
+  ) =>
+    completeWithDeadline(createOpenAiChatModel(config), MESSAGES, {
+      deadlineAt: Date.now() + 5_000,
+      maxAttempts: 2,
+      maxRetryWaitMs: 1_000,
+      timers: wallTimers,
+      onText: options,
+      mayRetry,
+    });
+
+  it('streams even with LLM_STREAM off, passes every piece in order, and still resolves the whole reply and usage', async () => {
+    fake.enqueue({
+      kind: 'reply',
+      content: REPLY_TEXT,
+      deltas: ['[thinking] 没关系，', '我们一起想想办法🌱✨。', '下次会更好的！'],
+    });
+    const pieces: [string, number][] = [];
+    const reply = await attempt(modelConfig(false), (text, number) => pieces.push([text, number]));
+    expect(pieces).toEqual([
+      ['[thinking] 没关系，', 1],
+      ['我们一起想想办法🌱✨。', 1],
+      ['下次会更好的！', 1],
+    ]);
+    expect(reply.text).toBe(REPLY_TEXT);
+    expect(reply.usage?.completionTokens).toBeGreaterThan(0);
+    expect(fake.requests()[0]?.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+  });
+
+  it('an error event mid-stream fails the attempt; a caller that showed the words gets no second attempt', async () => {
+    fake.enqueue(
+      { kind: 'error-mid-stream', partialContent: '[caring] 我在', status: 500 },
+      { kind: 'reply', content: SECOND_TEXT },
+    );
+    const pieces: string[] = [];
+    const failure = await attempt(
+      modelConfig(true),
+      (text) => pieces.push(text),
+      () => pieces.length === 0,
+    ).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(AppError);
+    expect(pieces.join('')).toBe('[caring] 我在');
+    expect(fake.requests()).toHaveLength(1);
+  });
+
+  it('a stream cut before any piece is retried, and the new attempt comes with its own number', async () => {
+    fake.enqueue({ kind: 'cut-stream', partialContent: '' }, { kind: 'reply', content: SECOND_TEXT });
+    const numbers = new Set<number>();
+    const reply = await attempt(
+      modelConfig(true),
+      (_text, number) => numbers.add(number),
+      () => true,
+    );
+    expect(reply.text).toBe(SECOND_TEXT);
+    expect([...numbers]).toEqual([2]);
+  });
+});
