@@ -31,7 +31,7 @@ function partsFor(dependencies: ServiceDependencies): ChatParts {
   if (built === undefined) {
     const { config, prompt, modelOverride } = dependencies;
     built = {
-      model: modelOverride ?? createChatModel(config.model, prompt.labelSet),
+      model: modelOverride ?? createChatModel(config.model, prompt.labelSet, systemTimers),
       fallback: modelOverride === undefined ? createFallbackChatModel(config.model) : undefined,
       safety: buildChatSafety(config, resolvePromptDir(config.promptDir)),
       usage: dependencies.usageStore ?? createUsageStore(config),
