@@ -17,8 +17,8 @@ export interface WxRequestOptions {
 export interface ScriptedAnswer {
   statusCode: number;
   chunks: readonly Uint8Array[];
-  /** `fail`: the connection drops after the chunks (no success callback). */
-  ending: 'success' | 'fail';
+  /** `fail`: the connection drops after the chunks; `hang`: it stays open, silent, until aborted. */
+  ending: 'success' | 'fail' | 'hang';
 }
 
 export interface FakeWx {
@@ -49,7 +49,7 @@ export function createFakeWx(
           listener?.({ data: copy });
         }
         await new Promise((resolve) => setImmediate(resolve));
-        if (aborted) return;
+        if (aborted || scripted.ending === 'hang') return;
         if (scripted.ending === 'fail') options.fail({ errMsg: 'request:fail connection reset' });
         else options.success({ statusCode: scripted.statusCode, header: {}, data: new ArrayBuffer(0) });
       };
