@@ -6,10 +6,13 @@ import {
   type HttpResponse,
   payloadTooLarge,
 } from '../shared/http/http-event.js';
+import { nodeEventStream } from '../shared/http/node-event-stream.js';
+import type { StreamOutcome } from '../shared/runtime/create-stream-handler.js';
 import { allowedHosts, crossSiteRefusal } from './local-request-guard.js';
 import { loadPlaygroundFiles, servePlaygroundFile } from './playground-files.js';
 
 type FunctionMain = (event: unknown, context?: unknown) => Promise<unknown>;
+type StreamMain = (event: HttpEvent, writer: ReturnType<typeof nodeEventStream>) => Promise<StreamOutcome>;
 
 export interface LocalServerOptions {
   /** The address it listens on (HOST): with the port, the one Host besides the loopback names it answers. */
@@ -17,6 +20,8 @@ export interface LocalServerOptions {
   maxRequestBytes: number;
   chat: FunctionMain;
   history: FunctionMain;
+  /** POST /api/chat/stream, as the chat-stream HTTP function serves it. */
+  chatStream?: StreamMain;
 }
 
 /**
@@ -68,7 +73,13 @@ export function createLocalServer(options: LocalServerOptions): http.Server {
       body: body.toString('base64'),
       isBase64Encoded: true,
     };
-    const main = url.pathname.replace(/\/+$/, '').endsWith('/history') ? options.history : options.chat;
+    const path = url.pathname.replace(/\/+$/, '');
+    if (path.endsWith('/api/chat/stream') && options.chatStream !== undefined) {
+      const outcome = await options.chatStream(event, nodeEventStream(outgoing));
+      if (outcome.kind === 'response') send(outcome.response);
+      return;
+    }
+    const main = path.endsWith('/history') ? options.history : options.chat;
     try {
       send((await main(event, {})) as HttpResponse);
     } catch (error) {

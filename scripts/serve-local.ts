@@ -3,6 +3,7 @@
  * handlers the platform runs (as HTTP access events), with the local file adapter by default.
  */
 import { main as chatMain } from '../functions/chat/index.js';
+import { serveStream } from '../functions/chat-stream/index.js';
 import { main as historyMain } from '../functions/history/index.js';
 import { loadConfig } from '../shared/config/load-config.js';
 import { loadDotenv } from './load-dotenv.js';
@@ -16,6 +17,7 @@ const server = createLocalServer({
   maxRequestBytes: config.limits.maxRequestBytes,
   chat: chatMain,
   history: historyMain,
+  chatStream: serveStream,
 });
 
 server.listen(config.port, config.host, () => {
@@ -25,7 +27,9 @@ server.listen(config.port, config.host, () => {
       : `${config.model.model} at ${new URL(config.model.baseUrl).host}`;
   console.info(`知己 chat backend on http://${config.host}:${config.port}`);
   console.info(`  playground (the chat in a browser): http://${config.host}:${config.port}/`);
-  console.info(`  POST /api/chat · GET /api/chat/history · model: ${provider} · storage: ${config.storage}`);
+  console.info(
+    `  POST /api/chat · POST /api/chat/stream · GET /api/chat/history · model: ${provider} · storage: ${config.storage}`,
+  );
   console.info('  answers only to this machine’s own pages and tools (no other site, no foreign Host)');
 });
 

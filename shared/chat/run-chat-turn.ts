@@ -1,5 +1,6 @@
 import { toAppError } from '../errors/app-error.js';
 import { type ChatReply, toChatReply } from './chat-reply.js';
+import { announceStream } from './steps/announce-stream.js';
 import { buildContext } from './steps/build-context.js';
 import { checkLimits } from './steps/check-limits.js';
 import { checkMessage } from './steps/check-message.js';
@@ -43,6 +44,7 @@ export const chatTurnSteps: readonly TurnStep[] = [
   // WeChat's check of the message needs nothing stored: it runs beside the write of the words (one wait
   // instead of two); a blocked message is still stored, as blocked.
   sideBySide(storeWords, checkMessage),
+  announceStream,
   buildContext,
   generateReply,
   labelEmotion,

@@ -15,6 +15,7 @@ import type { ChatReply } from './chat-reply.js';
 import type { ChatSafety } from './chat-safety.js';
 import type { ChatRequest } from './parse-chat-request.js';
 import type { ContentDecision } from './screen-content.js';
+import type { TurnStream } from './stream/turn-stream.js';
 import type { TurnBudget } from './turn-budget.js';
 
 export type ChatTurnRequest = ChatRequest & { userId: string };
@@ -89,6 +90,8 @@ export interface TurnContext {
    * stream (issue 11) holds its deltas until it settles, at most CRISIS_JUDGE_WAIT_MS.
    */
   crisisJudgement: Promise<CrisisScreen | undefined> | undefined;
+  /** The server-sent events of POST /api/chat/stream (issue 11); undefined on every other path. */
+  stream: TurnStream | undefined;
 }
 
 export function createTurnContext(
@@ -113,6 +116,7 @@ export function createTurnContext(
     replyCheck: undefined,
     result: undefined,
     crisisJudgement: undefined,
+    stream: undefined,
   };
 }
 

@@ -80,6 +80,7 @@ function toConfig(values: Values) {
     limits: {
       chatDeadlineMs: values.CHAT_DEADLINE_MS,
       storageReserveMs: values.STORAGE_RESERVE_MS,
+      crisisJudgeWaitMs: values.CRISIS_JUDGE_WAIT_MS,
       maxMessageChars: values.MAX_MESSAGE_CHARS,
       maxHistoryItems: values.MAX_HISTORY_ITEMS,
       maxHistoryItemChars: values.MAX_HISTORY_ITEM_CHARS,

@@ -2,8 +2,11 @@ import * as z from 'zod/mini';
 
 // zod/mini rather than zod: the full build costs about 50 ms of every cold start just to load.
 
-/** The deployed cloud functions; cloudbaserc.json passes each setting to exactly the ones that read it. */
-export type FunctionName = 'chat' | 'history';
+/**
+ * The deployed cloud functions; cloudbaserc.json passes each setting to exactly the ones that read it.
+ * `chat-stream` (the HTTP function of issue 11) runs the same turn as `chat` and reads all its settings.
+ */
+export type FunctionName = 'chat' | 'chat-stream' | 'history';
 
 /** What the docs and the coverage test know about one setting, declared beside its schema. */
 export interface SettingInfo {
@@ -19,8 +22,9 @@ export interface SettingInfo {
 export const settingInfo = z.registry<SettingInfo>();
 
 type Info = Omit<SettingInfo, 'unset'>;
-const chat = ['chat'] as const;
-const both = ['chat', 'history'] as const;
+const chat = ['chat', 'chat-stream'] as const;
+const stream = ['chat-stream'] as const;
+const both = ['chat', 'chat-stream', 'history'] as const;
 const local = [] as const;
 
 /** A setting with a fixed default, shown as that value. */
@@ -107,6 +111,10 @@ export const environmentSchema = z.object({
   STORAGE_RESERVE_MS: defaulted(integer(1), 5_000, {
     about: 'part of the deadline kept for storing the turn after the model; below `CHAT_DEADLINE_MS`',
     readBy: chat,
+  }),
+  CRISIS_JUDGE_WAIT_MS: defaulted(integer(0, 10_000), 2_000, {
+    about: "longest a stream holds the reply's first words for the crisis judge's answer, 0–10000",
+    readBy: stream,
   }),
   MAX_MESSAGE_CHARS: defaulted(integer(1), 2_000, { about: 'characters per message', readBy: chat }),
   MAX_HISTORY_ITEMS: defaulted(integer(1), 50, { about: 'client history items per request', readBy: chat }),

@@ -7,8 +7,8 @@ export interface ParsedReply {
 
 const open = '[\\[【［]';
 const close = '[\\]】］]';
-const OPEN_BRACKETS = ['[', '【', '［'];
-const CLOSE_BRACKETS = new Set([']', '】', '］']);
+export const OPEN_BRACKETS = ['[', '【', '［'];
+export const CLOSE_BRACKETS = new Set([']', '】', '］']);
 // Optional `emotion:` / `情绪：` prefix inside the brackets, which some models add despite the prompt.
 const labelPrefix = '(?:(?:emotion|label|情绪|表情)\\s*[:：=]\\s*)?';
 const inner = `\\s*${labelPrefix}([A-Za-z][A-Za-z_]{0,31})\\s*`;
@@ -46,7 +46,12 @@ function findTrailingTag(content: string): TrailingTag | undefined {
   return { label, index, after: content.slice(end) };
 }
 
-function isSpaceOrFinalPunctuation(character: string): boolean {
+/** Whether the text between two brackets is a tag (`sad`, ` emotion: sad `), known label or not. */
+export function isTagInner(text: string): boolean {
+  return wholeInner.test(text);
+}
+
+export function isSpaceOrFinalPunctuation(character: string): boolean {
   return WHITESPACE.test(character) || FINAL_PUNCTUATION.test(character);
 }
 

@@ -41,6 +41,40 @@ function partsFor(dependencies: ServiceDependencies): ChatParts {
   return built;
 }
 
+/** A chat request's body, validated; a rejected message that shows a risk still gets the hotlines. */
+export function parseChatTurnRequest(raw: unknown, dependencies: ServiceDependencies): ChatRequest {
+  try {
+    return parseChatRequest(raw, dependencies.config.limits);
+  } catch (error) {
+    throw withCareForRejectedMessage(error, raw, partsFor(dependencies).safety);
+  }
+}
+
+/** One turn on this warm instance's ports and settings, on real time. */
+export function createChatTurn(request: ChatRequest & { userId: string }, dependencies: ServiceDependencies) {
+  const { model, fallback, safety, usage } = partsFor(dependencies);
+  const { config } = dependencies;
+  return createTurnContext(request, {
+    ports: {
+      store: dependencies.store,
+      usage: { store: usage, limits: config.usageLimits },
+      model,
+      fallbackModel: fallback,
+    },
+    settings: {
+      limits: config.limits,
+      modelRetry: { maxAttempts: config.model.maxAttempts, maxRetryWaitMs: config.model.maxRetryWaitMs },
+      aiLabelText: config.aiLabelText,
+      prompt: dependencies.prompt,
+      safety,
+    },
+    budget: createTurnBudget(systemTimers, config.limits),
+    clock: dependencies.clock,
+    ids: dependencies.ids,
+    logger: dependencies.logger,
+  });
+}
+
 type ChatEndpointRequest =
   | ({ action: 'chat' } & ChatRequest)
   | { action: 'token'; userId: string | undefined };
@@ -58,36 +92,11 @@ export const chatEndpoint: Endpoint<ChatEndpointRequest> = {
     if (isTokenRequest(raw)) {
       return { action: 'token', userId: typeof raw.user_id === 'string' ? raw.user_id : undefined };
     }
-    try {
-      return { action: 'chat', ...parseChatRequest(raw, dependencies.config.limits) };
-    } catch (error) {
-      throw withCareForRejectedMessage(error, raw, partsFor(dependencies).safety);
-    }
+    return { action: 'chat', ...parseChatTurnRequest(raw, dependencies) };
   },
   run: async (request, dependencies) => {
     if (request.action === 'token') return mintToken(request, dependencies);
-    const { model, fallback, safety, usage } = partsFor(dependencies);
-    const { config } = dependencies;
-    const turn = createTurnContext(request, {
-      ports: {
-        store: dependencies.store,
-        usage: { store: usage, limits: config.usageLimits },
-        model,
-        fallbackModel: fallback,
-      },
-      settings: {
-        limits: config.limits,
-        modelRetry: { maxAttempts: config.model.maxAttempts, maxRetryWaitMs: config.model.maxRetryWaitMs },
-        aiLabelText: config.aiLabelText,
-        prompt: dependencies.prompt,
-        safety,
-      },
-      budget: createTurnBudget(systemTimers, config.limits),
-      clock: dependencies.clock,
-      ids: dependencies.ids,
-      logger: dependencies.logger,
-    });
-    return runChatTurn(turn);
+    return runChatTurn(createChatTurn(request, dependencies));
   },
 };
 

@@ -15,6 +15,10 @@ export interface DeadlineOptions {
   timers: Timers;
   /** A second provider: after a retryable failure the next attempt goes there, without waiting. */
   fallback?: ChatModel | undefined;
+  /** The raw text of each attempt as it arrives (the attempt's number comes with it: a retry starts over). */
+  onText?: ((text: string, attempt: number) => void) | undefined;
+  /** Asked before another attempt; false ends the call with the last failure (a stream that showed words). */
+  mayRetry?: (() => boolean) | undefined;
 }
 
 export interface CompletedReply extends ModelReply {
@@ -46,12 +50,15 @@ export async function completeWithDeadline(
     if (remaining < (attempt === 1 ? 1 : MIN_USEFUL_ATTEMPT_MS)) break;
     const current = useFallback && options.fallback !== undefined ? options.fallback : model;
     try {
+      const { onText } = options;
+      const forward = onText === undefined ? undefined : (text: string) => onText(text, attempt);
       return {
-        ...(await attemptWithin(timers, current, messages, remaining)),
+        ...(await attemptWithin(timers, current, messages, remaining, forward)),
         fromFallback: current !== model,
       };
     } catch (error) {
       lastError = error instanceof AppError ? error : modelError('LLM_UPSTREAM_ERROR', { cause: error });
+      if (options.mayRetry?.() === false) throw lastError;
       if (options.fallback !== undefined && !useFallback && lastError.retryable) {
         // The other provider is not slowed by this one's Retry-After or outage: go there at once.
         useFallback = true;
@@ -72,12 +79,13 @@ async function attemptWithin(
   model: ChatModel,
   messages: readonly ModelMessage[],
   timeoutMs: number,
+  onText: ((text: string) => void) | undefined,
 ) {
   const controller = new AbortController();
   try {
     return await withinDeadline(
       timers,
-      model.complete({ messages, signal: controller.signal, timeoutMs }),
+      model.complete({ messages, signal: controller.signal, timeoutMs, onText }),
       timeoutMs,
       () => modelError('LLM_TIMEOUT'),
       () => controller.abort(),

@@ -43,7 +43,9 @@ export function createOpenAiChatModel(config: ModelConfig): ChatModel {
     async complete(attempt) {
       const { sdk, client: openai } = await connect();
       try {
-        return config.stream
+        // A caller that shows the words as they come (the stream endpoint) needs the provider to stream,
+        // whatever LLM_STREAM says.
+        return config.stream || attempt.onText !== undefined
           ? await completeStreaming(openai, config, attempt)
           : await completeOnce(openai, config, attempt);
       } catch (error) {
@@ -100,7 +102,10 @@ async function completeStreaming(
     for await (const chunk of stream) {
       // Reset only on content, not on any byte: keep-alive comments would otherwise hold a dead stream open.
       const delta = chunk.choices[0]?.delta;
-      if (delta?.content) text += delta.content;
+      if (delta?.content) {
+        text += delta.content;
+        attempt.onText?.(delta.content);
+      }
       // Reasoning models (deepseek-reasoner, QwQ) stream their thinking in `reasoning_content` before
       // any content: that is progress too.
       if (delta?.content || (delta as { reasoning_content?: unknown } | undefined)?.reasoning_content) {

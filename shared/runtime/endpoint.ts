@@ -5,7 +5,7 @@ export type HttpMethod = 'GET' | 'POST';
 
 /** One function's contract: its HTTP route and how it turns a validated request into a reply. */
 export interface Endpoint<Request extends { userId: string | undefined }> {
-  name: 'chat' | 'history';
+  name: 'chat' | 'chat-stream' | 'history';
   method: HttpMethod;
   /** More methods the route takes (history: POST, for deletions); a GET reads the query string. */
   alsoAccepts?: readonly HttpMethod[];

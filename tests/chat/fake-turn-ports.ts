@@ -23,8 +23,16 @@ const wordList = loadWordListContentCheck(promptDir);
 
 /** One scripted model answer: a reply (optionally after some virtual time), a failure, or silence. */
 export type ModelStep =
-  | { reply: string; spendMs?: number; tokens?: number; meanwhile?: () => Promise<void> }
-  | { fail: Error; spendMs?: number }
+  | {
+      reply: string;
+      spendMs?: number;
+      tokens?: number;
+      meanwhile?: () => Promise<void>;
+      /** Streamed to `onText` in these pieces, `gapMs` of virtual time apart (default: the whole reply). */
+      pieces?: string[];
+      gapMs?: number;
+    }
+  | { fail: Error; spendMs?: number; pieces?: string[]; gapMs?: number }
   | { hang: true };
 
 /** A model that plays its script, one step per attempt, and records what it was asked. */
@@ -41,6 +49,14 @@ export class ScriptedModel implements ChatModel {
     const step = this.script.shift() ?? { reply: '[happy] 很高兴听你说。' };
     if ('hang' in step) return new Promise<ModelReply>(() => {});
     if (step.spendMs !== undefined) await this.timers.sleep(step.spendMs);
+    if (attempt.onText !== undefined) {
+      const pieces = step.pieces ?? ('reply' in step ? [step.reply] : []);
+      for (const piece of pieces) {
+        if (step.gapMs !== undefined) await this.timers.sleep(step.gapMs);
+        if (attempt.signal.aborted) throw new Error('aborted');
+        attempt.onText(piece);
+      }
+    }
     if ('fail' in step) throw step.fail;
     await step.meanwhile?.();
     const tokens = step.tokens ?? 30;
@@ -126,6 +142,7 @@ export function fakeWorld(
       const limits = {
         chatDeadlineMs: 50_000,
         storageReserveMs: 5_000,
+        crisisJudgeWaitMs: 2_000,
         maxMessageChars: 2_000,
         maxHistoryItems: 50,
         maxHistoryItemChars: 4_000,

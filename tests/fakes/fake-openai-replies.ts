@@ -123,9 +123,11 @@ async function writeStreamOpening(
   identity: CompletionIdentity,
   content: string,
   keepAliveComments: boolean,
+  pacing: { deltas?: string[] | undefined; gapMs?: number | undefined } = {},
 ): Promise<void> {
   await writeEvent(context, sseEvent(chunkBody(identity, { role: 'assistant', content: '' }, null)));
-  for (const delta of splitIntoDeltas(content)) {
+  for (const delta of pacing.deltas ?? splitIntoDeltas(content)) {
+    await pause(context, pacing.gapMs ?? 0);
     if (gone(context)) return;
     if (keepAliveComments) await writeEvent(context, SSE_KEEP_ALIVE);
     await writeEvent(context, sseEvent(chunkBody(identity, { content: delta }, null)));
@@ -140,6 +142,8 @@ async function sendCompletion(
     usage?: { prompt_tokens: number; completion_tokens: number };
     keepAliveComments?: boolean;
     reasoning?: { deltas: string[]; gapMs: number };
+    deltas?: string[];
+    gapMs?: number;
   },
 ): Promise<void> {
   const identity = newCompletionIdentity(requestedModel(context.body));
@@ -171,7 +175,8 @@ async function sendCompletion(
       sseEvent(chunkBody(identity, { content: null, reasoning_content: thought }, null)),
     );
   }
-  await writeStreamOpening(context, identity, content, keepAliveComments);
+  await writeStreamOpening(context, identity, content, keepAliveComments, options);
+  if (gone(context)) return;
   await writeEvent(context, sseEvent(chunkBody(identity, {}, finishReason)));
   if (includesUsage(context.body)) await writeEvent(context, sseEvent(usageChunkBody(identity, usage)));
   await writeEvent(context, SSE_DONE);
@@ -225,6 +230,21 @@ async function sendCut(context: ReplyContext, partialContent: string, cleanEnd: 
   destroySocket(context);
 }
 
+async function sendErrorMidStream(
+  context: ReplyContext,
+  reply: Extract<FakeReply, { kind: 'error-mid-stream' }>,
+): Promise<void> {
+  if (!isStreamRequest(context.body))
+    return sendError(context, { kind: 'error', status: reply.status ?? 500 });
+  const identity = newCompletionIdentity(requestedModel(context.body));
+  startSse(context);
+  await writeStreamOpening(context, identity, reply.partialContent, false);
+  const defaults = defaultWireError(reply.status ?? 500);
+  const error = { message: reply.message ?? defaults.message, type: defaults.type, code: defaults.code };
+  await writeEvent(context, sseEvent({ error }));
+  context.response.end();
+}
+
 async function sendStallAfterHeaders(
   context: ReplyContext,
   partialContent: string | undefined,
@@ -261,7 +281,11 @@ export async function sendReply(context: ReplyContext, reply: FakeReply): Promis
         ...(reply.usage === undefined ? {} : { usage: reply.usage }),
         ...(reply.keepAliveComments === undefined ? {} : { keepAliveComments: reply.keepAliveComments }),
         ...(reply.reasoning === undefined ? {} : { reasoning: reply.reasoning }),
+        ...(reply.deltas === undefined ? {} : { deltas: reply.deltas }),
+        ...(reply.gapMs === undefined ? {} : { gapMs: reply.gapMs }),
       });
+    case 'error-mid-stream':
+      return sendErrorMidStream(context, reply);
     case 'empty-content':
       return sendCompletion(context, '', 'stop', {});
     case 'error':

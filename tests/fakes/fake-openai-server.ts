@@ -33,6 +33,10 @@ export type FakeReply =
        * models (deepseek-reasoner) stream their thinking.
        */
       reasoning?: { deltas: string[]; gapMs: number };
+      /** SSE only: the content in exactly these pieces (joined, they must equal `content`). */
+      deltas?: string[];
+      /** SSE only: wait this long before each content delta (a model writing at its own pace). */
+      gapMs?: number;
     }
   | {
       kind: 'error';
@@ -53,6 +57,11 @@ export type FakeReply =
    * finish_reason/[DONE], as a proxy that times out upstream does; the SDK reacts differently.
    */
   | { kind: 'cut-stream'; partialContent: string; cleanEnd?: boolean }
+  /**
+   * SSE: deltas of partialContent, then an `error` event in the stream (what OpenAI-compatible
+   * providers send when generation fails after the 200), then the stream ends.
+   */
+  | { kind: 'error-mid-stream'; partialContent: string; status?: number; message?: string }
   /** 200 claiming JSON with a non-JSON body (default: an nginx HTML page); SSE: one `data:` event of it. */
   | { kind: 'invalid-json'; body?: string }
   /** A well-formed completion whose content is "" (SSE: role chunk, finish chunk, no content deltas). */

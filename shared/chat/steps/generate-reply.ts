@@ -18,6 +18,9 @@ export async function generateReply(turn: TurnContext): Promise<void> {
       maxRetryWaitMs: settings.modelRetry.maxRetryWaitMs,
       timers: budget.timers,
       fallback: ports.fallbackModel,
+      // A stream shows the words as they come; once one is shown, no other attempt may replace them.
+      onText: turn.stream?.onText,
+      mayRetry: turn.stream?.mayRetry,
     });
     turn.completion = completed;
     logger.info('model.reply', {
