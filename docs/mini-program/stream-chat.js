@@ -12,7 +12,7 @@
  *     body: { session_id, message, timestamp: new Date().toISOString() },
  *     onMeta(meta) {},                         // {session_id, user_message_id, client_msg_id}: words stored
  *     onEmotion(emotion) {},                   // the face, as soon as it is known
- *     onDelta(text, replySoFar) {},            // the next words
+ *     onDelta(text, replySoFar) {},            // the next words (up to done's whole content)
  *     onReset() {},                            // a resend got a different reply: clear what was shown
  *     onDone(reply) {},                        // exactly what POST /api/chat returns (safety, label…)
  *     onError(error) {},                       // {code, message, retryable, …}; offer a retry when retryable
@@ -198,6 +198,12 @@ function streamChat(options) {
         text += payload.text;
         show();
       } else if (event.type === 'done' || event.type === 'error') {
+        // A replay (a resend the server had already answered) comes with no deltas, and done may add the
+        // AI label: the shown text is brought up to done's content, so the screen ends on all of it.
+        if (event.type === 'done' && typeof payload.content === 'string') {
+          text = payload.content;
+          show();
+        }
         over = true;
         clearTimeout(idleTimer);
         end(event.type === 'done' ? { reply: payload } : { error: payload.error });

@@ -56,7 +56,7 @@ describe('UTF-8 by hand', () => {
           expect(decodeInPieces(new TextEncoder().encode(text), cuts)).toBe(text);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 
