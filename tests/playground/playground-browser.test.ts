@@ -135,6 +135,34 @@ describe.runIf(runHere)('the playground in headless Chromium', () => {
     ).then((response) => response.json() as Promise<{ sessions: { session_id: string }[] }>);
     expect(left.sessions.map((session) => session.session_id)).toEqual([firstSession]);
   }, 60_000);
+
+  it('shows the default face for a label it does not know, or a sprite it does not have', async () => {
+    const fresh = await browser.context.newPage();
+    // The label file as an operator might change it: `happy` gone, `caring` drawn by a missing sprite.
+    await fresh.route('**/api/chat/history?*action=labels*', async (route) => {
+      const labels = await (await route.fetch()).json();
+      labels.labels = labels.labels
+        .filter((entry: { label: string }) => entry.label !== 'happy')
+        .map((entry: { label: string; sprite: string }) =>
+          entry.label === 'caring' ? { ...entry, sprite: 'monster_not_drawn_yet' } : entry,
+        );
+      await route.fulfill({ json: labels });
+    });
+    await fresh.goto(`${server.baseUrl}/`);
+    await fresh.locator('body[data-ready="true"]').waitFor();
+    await fresh.click('#new-session');
+    await sendAndWatch(fresh, '我升职了！');
+    await expect(fresh.locator('#monster-face').getAttribute('src')).resolves.toBe(
+      '/sprites/monster_neutral.svg',
+    );
+    await sendAndWatch(fresh, '你好，我今天感觉不太好');
+    const face = fresh.locator('.reply .face').last();
+    await expect.poll(() => face.getAttribute('src')).toBe('/sprites/monster_neutral.svg');
+    await expect
+      .poll(() => face.evaluate((image) => (image as unknown as { naturalWidth: number }).naturalWidth > 0))
+      .toBe(true);
+    await fresh.close();
+  }, 60_000);
 });
 
 if (!runHere) {
