@@ -15,9 +15,9 @@
  *     onDelta(text, replySoFar) {},            // the next words (up to done's whole content)
  *     onReset() {},                            // a resend got a different reply: clear what was shown
  *     onDone(reply) {},                        // exactly what POST /api/chat returns (safety, label…)
- *     onError(error) {},                       // {code, message, retryable, …}; offer a retry when retryable
+ *     onError(error, safety) {},               // {code, message, retryable, …}; safety: show the care card
  *   });
- *   chat.finished.then(({ reply, error }) => {}); // never rejects
+ *   chat.finished.then(({ reply, error, safety }) => {}); // never rejects
  *   chat.abort();                                 // stop reading; the server still finishes the turn
  */
 
@@ -149,7 +149,7 @@ function streamChat(options) {
     stopped = true;
     clearTimeout(idleTimer);
     if (outcome.reply) call('onDone', outcome.reply);
-    else call('onError', outcome.error);
+    else call('onError', outcome.error, outcome.safety);
     settle(outcome);
   };
 
@@ -189,7 +189,7 @@ function streamChat(options) {
       let payload;
       try {
         payload = JSON.parse(event.data);
-      } catch {
+      } catch (_notJson) {
         return;
       }
       if (event.type === 'meta') call('onMeta', payload);
@@ -206,7 +206,7 @@ function streamChat(options) {
         }
         over = true;
         clearTimeout(idleTimer);
-        end(event.type === 'done' ? { reply: payload } : { error: payload.error });
+        end(event.type === 'done' ? { reply: payload } : { error: payload.error, safety: payload.safety });
       }
     });
     const feed = (data, final) => {
@@ -234,25 +234,27 @@ function streamChat(options) {
         if (chunks === 0 && response.data) feed(response.data, false);
         feed(new ArrayBuffer(0), true);
         if (over || stopped) return;
-        if (response.statusCode === 200) return retry(connectionLost, retryDelayMs * 2 ** resends);
+        if (response.statusCode === 200) return retry(connectionLost, retryDelayMs * (1 << resends));
         // Refused before the turn began: the ordinary JSON error with its status.
-        let error;
+        let refused;
         try {
-          error = JSON.parse(raw).error;
-        } catch {
-          error = undefined;
+          refused = JSON.parse(raw);
+        } catch (_notJson) {
+          refused = {};
         }
-        if (!error) return retry(connectionLost, retryDelayMs * 2 ** resends);
+        // No optional chaining here or anywhere in this file: older base libraries parse ES2015 only.
+        const error = typeof refused === 'object' && refused !== null ? refused.error : undefined;
+        if (!error) return retry(connectionLost, retryDelayMs * (1 << resends));
         if (error.code === 'IDEMPOTENCY_IN_PROGRESS') {
           const seconds = typeof error.retry_after_seconds === 'number' ? error.retry_after_seconds : 2;
           return retry(error, 1000 * seconds);
         }
         over = true;
         clearTimeout(idleTimer);
-        end({ error });
+        end({ error, safety: refused.safety });
       },
       fail() {
-        retry(connectionLost, retryDelayMs * 2 ** resends);
+        retry(connectionLost, retryDelayMs * (1 << resends));
       },
     });
     // Without onChunkReceived (base library before 2.20.2) the whole answer arrives in success.

@@ -153,8 +153,8 @@ async function send(text, clientMsgId = newId('m'), resends = 0, reply = undefin
   if (response === undefined) return dropped();
   if (!response.headers.get('content-type')?.startsWith('text/event-stream')) {
     // Refused before the turn began: the ordinary JSON error.
-    const { error } = await response.json().catch(() => ({ error: {} }));
-    return finish(() => showProblem(item, error ?? {}, retry), error?.safety);
+    const refused = await response.json().catch(() => ({}));
+    return finish(() => showProblem(item, refused.error ?? {}, retry), refused.safety);
   }
   try {
     for await (const event of readEvents(response.body)) {
@@ -174,7 +174,7 @@ async function send(text, clientMsgId = newId('m'), resends = 0, reply = undefin
           setMonster(done.emotion);
         }, done.safety);
       } else if (event.type === 'error') {
-        return finish(() => showProblem(item, event.data.error, retry), event.data.error?.safety);
+        return finish(() => showProblem(item, event.data.error, retry), event.data.safety);
       }
     }
   } catch {

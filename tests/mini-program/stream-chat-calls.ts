@@ -28,7 +28,8 @@ export function recordStreamCalls() {
       },
       onResend: (count: number) => log.push(['resend', count]),
       onDone: (reply: unknown) => log.push(['done', reply]),
-      onError: (error: unknown) => log.push(['error', error]),
+      onError: (error: unknown, safety: unknown) =>
+        log.push(safety === undefined ? ['error', error] : ['error', error, safety]),
     },
   };
 }

@@ -146,6 +146,20 @@ describe('stream-chat.js', () => {
     expect(calls.log).toEqual([['error', error]]);
   });
 
+  it('passes the hotlines that come with an error, before the stream or in it', async () => {
+    const safety = { level: 'medium', resources: [{ name: '全国心理援助热线', phone: '12356' }] };
+    const error = { code: 'LLM_TIMEOUT', message: '超时', retryable: true };
+    const inStream = encoder.encode(`event: error\ndata: ${JSON.stringify({ error, safety })}\n\n`);
+    for (const answer of [
+      { statusCode: 429, chunks: [jsonBytes({ error, safety })], ending: 'success' as const },
+      { statusCode: 200, chunks: cutBytes(inStream, [10, 40]), ending: 'success' as const },
+    ]) {
+      const { calls, chat } = run([answer]);
+      expect(await chat.finished).toEqual({ error, safety });
+      expect(calls.log.at(-1)).toEqual(['error', error, safety]);
+    }
+  });
+
   it('waits and asks again while the same turn is still being answered (409 IDEMPOTENCY_IN_PROGRESS)', async () => {
     const busy = {
       code: 'IDEMPOTENCY_IN_PROGRESS',
