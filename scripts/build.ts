@@ -2,7 +2,7 @@
  * `npm run build`: one self-contained CommonJS bundle per function under dist/functions/<name>/, with the
  * prompt files copied beside it, so the deploy needs no `npm install` (cloudbaserc: installDependency false).
  */
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,8 +14,12 @@ import { BLOCKED_WORDS_FILE } from '../shared/safety/word-list-content-check.js'
 import { implementationFile, writeCodeCachedLoader } from './code-cached-loader.js';
 import { VENDOR_WARM_UPS } from './vendor-warm-ups.js';
 
+/** The event functions (callFunction, HTTP access, timers): `index.main` is their handler. */
 export const FUNCTION_NAMES = ['chat', 'history'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
+/** The HTTP functions (CloudBase's web-function type): scf_bootstrap starts the functions framework. */
+export const HTTP_FUNCTION_NAMES = ['chat-stream'] as const;
+export type HttpFunctionName = (typeof HTTP_FUNCTION_NAMES)[number];
 
 /**
  * The two big SDKs go in files of their own beside the bundle, required only when first used: parsing
@@ -116,7 +120,7 @@ export const DEFAULT_OUTPUT_ROOT = 'dist/functions';
  * How one function's own bundle is built (its vendor files are built apart). Exported so the layout test
  * (tests/build/shared-files-ship.test.ts) bundles exactly what ships.
  */
-export function functionBundleOptions(name: FunctionName, outfile: string) {
+export function functionBundleOptions(name: FunctionName | HttpFunctionName, outfile: string) {
   return {
     ...sharedOptions,
     entryPoints: [path.resolve('functions', name, 'index.ts')],
@@ -131,19 +135,27 @@ export function functionBundleOptions(name: FunctionName, outfile: string) {
  * The files each function reads from prompt/ beside its bundle: the chat function also the crisis and
  * word-list files and the emotion classifier's weights (read on its first use); history only the labels.
  */
-export const PROMPT_FILES: Record<FunctionName, readonly string[]> = {
-  chat: [PROMPT_FILE, LABELS_FILE, ...CRISIS_ASSET_FILES, BLOCKED_WORDS_FILE, EMOTION_MODEL_FILE],
+const CHAT_PROMPT_FILES = [
+  PROMPT_FILE,
+  LABELS_FILE,
+  ...CRISIS_ASSET_FILES,
+  BLOCKED_WORDS_FILE,
+  EMOTION_MODEL_FILE,
+];
+export const PROMPT_FILES: Record<FunctionName | HttpFunctionName, readonly string[]> = {
+  chat: CHAT_PROMPT_FILES,
+  'chat-stream': CHAT_PROMPT_FILES,
   history: [PROMPT_FILE, LABELS_FILE],
 };
 
 export async function buildFunctions(outputRootOption = DEFAULT_OUTPUT_ROOT): Promise<void> {
   const outputRoot = path.resolve(outputRootOption);
   await rm(outputRoot, { recursive: true, force: true });
-  for (const name of FUNCTION_NAMES) {
+  for (const name of [...FUNCTION_NAMES, ...HTTP_FUNCTION_NAMES]) {
     const outputDir = path.join(outputRoot, name);
     await build(functionBundleOptions(name, path.join(outputDir, implementationFile('index.js'))));
     const vendors =
-      name === 'chat'
+      name !== 'history'
         ? Object.entries(VENDOR_PACKAGES)
         : [['@cloudbase/node-sdk', VENDOR_PACKAGES['@cloudbase/node-sdk']]];
     for (const [packageName, vendorFile] of vendors) {
@@ -165,7 +177,7 @@ export async function buildFunctions(outputRootOption = DEFAULT_OUTPUT_ROOT): Pr
     for (const file of PROMPT_FILES[name]) {
       await copyFile(path.resolve('prompt', file), path.join(outputDir, 'prompt', file));
     }
-    if (name === 'chat') {
+    if (name !== 'history') {
       // WeChat's cloud calls (security.msgSecCheck) must be declared in the function's config.json.
       const permissions = { permissions: { openapi: ['security.msgSecCheck'] } };
       await writeFile(path.join(outputDir, 'config.json'), `${JSON.stringify(permissions, null, 2)}\n`);
@@ -173,6 +185,12 @@ export async function buildFunctions(outputRootOption = DEFAULT_OUTPUT_ROOT): Pr
     // The project is "type": "module"; this marks the bundle as CommonJS wherever it is run from.
     const manifest = { name: `zhiji-${name}`, private: true, main: 'index.js', type: 'commonjs' };
     await writeFile(path.join(outputDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    if (name === 'chat-stream') {
+      await writeFrameworkLauncher(outputDir);
+      // The HTTP function's instance serves many requests: its code cache is made without a first call.
+      await writeCodeCachedLoader(path.join(outputDir, 'index.js'));
+      continue;
+    }
     // Last, once the prompt files are beside it: the warm-up answers a first call from them.
     const warmUp = await warmUpFor(name);
     try {
@@ -182,6 +200,61 @@ export async function buildFunctions(outputRootOption = DEFAULT_OUTPUT_ROOT): Pr
     }
   }
 }
+
+/** The platform's framework for HTTP functions, from node_modules, and how its version is read. */
+const FRAMEWORK_PACKAGE = '@cloudbase/functions-framework';
+export const FRAMEWORK_DIR = 'functions-framework';
+export const FRAMEWORK_LAUNCHER = `${FRAMEWORK_DIR}/tcb-ff.js`;
+
+/**
+ * The HTTP function's own server: `@cloudbase/functions-framework` (what CloudBase documents for HTTP
+ * functions) bundled into one file, since the deploy installs nothing, beside a package.json of its name
+ * and version (the framework reads its version from the nearest one); and the scf_bootstrap that starts
+ * it on port 9000. The framework's watch mode (nodemon) is left out: its CLI is started directly.
+ */
+async function writeFrameworkLauncher(outputDir: string): Promise<void> {
+  const require = createRequire(import.meta.url);
+  // Its package.json is not in its exports: found from the main entry (build/index.js).
+  const manifestPath = path.join(path.dirname(require.resolve(FRAMEWORK_PACKAGE)), '..', 'package.json');
+  const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { version: string; license: string };
+  await build({
+    ...sharedOptions,
+    stdin: {
+      contents: `require(${JSON.stringify(path.join(path.dirname(manifestPath), 'build', 'cli.js'))}).runCLI();`,
+      resolveDir: process.cwd(),
+    },
+    outfile: path.join(outputDir, FRAMEWORK_LAUNCHER),
+  });
+  const frameworkManifest = {
+    name: FRAMEWORK_PACKAGE,
+    version: manifest.version,
+    license: manifest.license,
+    private: true,
+    type: 'commonjs',
+  };
+  await writeFile(
+    path.join(outputDir, FRAMEWORK_DIR, 'package.json'),
+    `${JSON.stringify(frameworkManifest, null, 2)}\n`,
+  );
+  const bootstrap = path.join(outputDir, 'scf_bootstrap');
+  await writeFile(bootstrap, SCF_BOOTSTRAP);
+  await chmod(bootstrap, 0o755);
+}
+
+/**
+ * What CloudBase runs to start an HTTP function (docs: a bash script named scf_bootstrap, executable, LF
+ * line ends, an absolute path to node, listening on 0.0.0.0:9000, writing only under /tmp). The
+ * framework's options: no request bodies or events in its logs (they hold what people wrote), no stack
+ * traces to clients, its logs in /tmp, the platform's context header read. `SCF_BOOTSTRAP_NODE` and
+ * `SCF_BOOTSTRAP_PORT` exist for the tests, which run this same script locally.
+ */
+export const SCF_BOOTSTRAP = `#!/bin/bash
+cd "$(dirname "$0")" || exit 1
+NODE="\${SCF_BOOTSTRAP_NODE:-/var/lang/node20/bin/node}"
+exec "$NODE" ${FRAMEWORK_LAUNCHER} --port="\${SCF_BOOTSTRAP_PORT:-9000}" --logDirname=/tmp/logs \\
+  --interceptOutput=false --logEventContext=false --logHeaderBody=false --captureStack=false \\
+  --extendedContextKey=X-Cloudbase-Context
+`;
 
 /**
  * A first call of the function, offline (local files in a temporary folder, the demo model, no WeChat
@@ -206,5 +279,6 @@ async function warmUpFor(name: FunctionName) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   await buildFunctions();
-  console.info(`built ${FUNCTION_NAMES.map((name) => `dist/functions/${name}/index.js`).join(', ')}`);
+  const names = [...FUNCTION_NAMES, ...HTTP_FUNCTION_NAMES];
+  console.info(`built ${names.map((name) => `dist/functions/${name}/index.js`).join(', ')}`);
 }

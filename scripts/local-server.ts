@@ -6,9 +6,9 @@ import {
   type HttpResponse,
   payloadTooLarge,
 } from '../shared/http/http-event.js';
-import { nodeEventStream } from '../shared/http/node-event-stream.js';
 import type { StreamOutcome } from '../shared/runtime/create-stream-handler.js';
 import { allowedHosts, crossSiteRefusal } from './local-request-guard.js';
+import { nodeEventStream } from './node-event-stream.js';
 import { loadPlaygroundFiles, servePlaygroundFile } from './playground-files.js';
 
 type FunctionMain = (event: unknown, context?: unknown) => Promise<unknown>;

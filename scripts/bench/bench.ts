@@ -25,6 +25,7 @@ import { measureCrisisClassifier } from './bench-crisis.js';
 import { measureEmotionClassifier } from './bench-emotion.js';
 import { loadRunMessages, measureLoadRun } from './bench-load-run.js';
 import { measureRoundTrips } from './bench-round-trips.js';
+import { measureStream } from './bench-stream.js';
 import { reportClassifier } from './measure-classifier.js';
 
 process.env.TENCENTCLOUD = 'true';
@@ -203,6 +204,7 @@ const loadRun = {
   cloudbase: await measureLoadRun('cloudbase', services),
   local_disk: await measureLoadRun('local', services),
 };
+const stream = await measureStream(services, { streams: quick ? 100 : 300, turns: quick ? 30 : 100 });
 const emotionClassifier = await measureEmotionClassifier(loadRunMessages().messages, quick ? 5 : 20);
 const crisisClassifier = await measureCrisisClassifier(loadRunMessages().messages, quick ? 5 : 20);
 const baselines = {
@@ -220,6 +222,7 @@ const results = {
   warm,
   database_round_trips: roundTrips,
   load_run: loadRun,
+  stream,
   emotion_classifier: emotionClassifier,
   crisis_classifier: crisisClassifier,
   baselines,
@@ -282,5 +285,13 @@ for (const [storage, figures] of Object.entries(loadRun)) {
   if (figures.lost + figures.duplicated + figures.misordered + figures.failed_sends > 0) process.exitCode = 1;
 }
 console.info(`  messages: ${loadRun.cloudbase.messages_from}`);
+console.info(
+  `\nStream (POST /api/chat/stream, loopback, judge off): first character past the tag → first delta at the client ` +
+    `p50 ${stream.first_delta_p50_ms} ms p99 ${stream.first_delta_p99_ms} ms over ${stream.streams} streams (target p50 ≤ 5, p99 ≤ 20)`,
+);
+console.info(
+  `  whole turn, model answering at once, over ${stream.turns} turns: stream p50 ${stream.stream_p50_ms} ms p99 ${stream.stream_p99_ms} ms` +
+    ` beside POST /api/chat p50 ${stream.post_chat_p50_ms} ms p99 ${stream.post_chat_p99_ms} ms`,
+);
 reportClassifier('Emotion classifier', emotionClassifier);
 reportClassifier('Crisis classifier', crisisClassifier);

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build, transform } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { FUNCTION_NAMES, functionBundleOptions } from '../../scripts/build.js';
+import { FUNCTION_NAMES, functionBundleOptions, HTTP_FUNCTION_NAMES } from '../../scripts/build.js';
 
 /**
  * Files another branch is moving out of shared/ (the crisis evaluation goes to scripts/crisis/). Listed
@@ -64,7 +64,7 @@ async function readSharedFiles(): Promise<SharedFile[]> {
 
 async function functionBundleInputs(): Promise<Set<string>> {
   const inputs = new Set<string>();
-  for (const name of FUNCTION_NAMES) {
+  for (const name of [...FUNCTION_NAMES, ...HTTP_FUNCTION_NAMES]) {
     const result = await build({
       ...functionBundleOptions(name, path.resolve('dist', 'layout-check', name, 'index.js')),
       write: false,

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_OUTPUT_ROOT, FUNCTION_NAMES } from '../../scripts/build.js';
+import { DEFAULT_OUTPUT_ROOT, FUNCTION_NAMES, HTTP_FUNCTION_NAMES } from '../../scripts/build.js';
 import { environmentSchema } from '../../shared/config/environment-schema.js';
 import { loadConfig } from '../../shared/config/load-config.js';
 
 interface FunctionEntry {
   name: string;
+  type?: string;
   runtime: string;
   timeout: number;
   installDependency: boolean;
@@ -21,14 +22,24 @@ const knownKeys = Object.keys(environmentSchema.shape);
 describe('cloudbaserc.json', () => {
   it('deploys each built function, bundled, on Node 20, from the build output', () => {
     expect(deployment.functionRoot).toBe(`./${DEFAULT_OUTPUT_ROOT}`);
-    expect(deployment.functions.map((entry) => entry.name).sort()).toEqual([...FUNCTION_NAMES].sort());
+    expect(deployment.functions.map((entry) => entry.name).sort()).toEqual(
+      [...FUNCTION_NAMES, ...HTTP_FUNCTION_NAMES].sort(),
+    );
     for (const entry of deployment.functions) {
-      expect(entry).toMatchObject({
-        runtime: 'Nodejs20.19',
-        installDependency: false,
-        handler: 'index.main',
-      });
+      expect(entry).toMatchObject({ runtime: 'Nodejs20.19', installDependency: false });
+      // An HTTP function has no handler: its scf_bootstrap starts the functions framework.
+      if ((HTTP_FUNCTION_NAMES as readonly string[]).includes(entry.name)) expect(entry.type).toBe('HTTP');
+      else expect(entry).toMatchObject({ handler: 'index.main' });
     }
+  });
+
+  it('gives chat-stream the chat settings, and the same timeout as chat', () => {
+    const chat = deployment.functions.find((entry) => entry.name === 'chat');
+    const stream = deployment.functions.find((entry) => entry.name === 'chat-stream');
+    expect(stream?.timeout).toBe(chat?.timeout);
+    expect(Object.keys(stream?.envVariables ?? {})).toEqual(
+      expect.arrayContaining([...Object.keys(chat?.envVariables ?? {}), 'CRISIS_JUDGE_WAIT_MS']),
+    );
   });
 
   it('gives chat a timeout its default deadline fits inside, with room for a cold start', () => {

@@ -200,6 +200,7 @@ describe('loadConfig', () => {
         'limits.maxHistoryItemChars',
         'limits.maxRequestBytes',
         'limits.contextMaxMessages',
+        'limits.crisisJudgeWaitMs',
         'limits.maxSessionMessages',
         'contentCheck.wechat',
         'contentCheck.review',

@@ -72,7 +72,7 @@ describe('cloudbaserc.json', () => {
     functions: { name: FunctionName; envVariables: Record<string, string> }[];
   };
 
-  it.each(['chat', 'history'] as const)('passes %s exactly the settings it reads', (name) => {
+  it.each(['chat', 'chat-stream', 'history'] as const)('passes %s exactly the settings it reads', (name) => {
     const entry = deployment.functions.find((candidate) => candidate.name === name);
     const readBy = settings.filter((setting) => setting.readBy.includes(name)).map((setting) => setting.name);
     expect(compare(Object.keys(entry?.envVariables ?? {}), readBy)).toEqual(complete);

@@ -123,13 +123,18 @@ async function writeStreamOpening(
   identity: CompletionIdentity,
   content: string,
   keepAliveComments: boolean,
-  pacing: { deltas?: string[] | undefined; gapMs?: number | undefined } = {},
+  pacing: {
+    deltas?: string[] | undefined;
+    gapMs?: number | undefined;
+    onDelta?: ((delta: string) => void) | undefined;
+  } = {},
 ): Promise<void> {
   await writeEvent(context, sseEvent(chunkBody(identity, { role: 'assistant', content: '' }, null)));
   for (const delta of pacing.deltas ?? splitIntoDeltas(content)) {
     await pause(context, pacing.gapMs ?? 0);
     if (gone(context)) return;
     if (keepAliveComments) await writeEvent(context, SSE_KEEP_ALIVE);
+    pacing.onDelta?.(delta);
     await writeEvent(context, sseEvent(chunkBody(identity, { content: delta }, null)));
   }
 }
@@ -144,6 +149,7 @@ async function sendCompletion(
     reasoning?: { deltas: string[]; gapMs: number };
     deltas?: string[];
     gapMs?: number;
+    onDelta?: (delta: string) => void;
   },
 ): Promise<void> {
   const identity = newCompletionIdentity(requestedModel(context.body));
@@ -283,6 +289,7 @@ export async function sendReply(context: ReplyContext, reply: FakeReply): Promis
         ...(reply.reasoning === undefined ? {} : { reasoning: reply.reasoning }),
         ...(reply.deltas === undefined ? {} : { deltas: reply.deltas }),
         ...(reply.gapMs === undefined ? {} : { gapMs: reply.gapMs }),
+        ...(reply.onDelta === undefined ? {} : { onDelta: reply.onDelta }),
       });
     case 'error-mid-stream':
       return sendErrorMidStream(context, reply);

@@ -37,6 +37,8 @@ export type FakeReply =
       deltas?: string[];
       /** SSE only: wait this long before each content delta (a model writing at its own pace). */
       gapMs?: number;
+      /** SSE only: called as each content delta starts out on the wire (the bench times the stream). */
+      onDelta?: (delta: string) => void;
     }
   | {
       kind: 'error';

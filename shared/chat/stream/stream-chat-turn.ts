@@ -1,6 +1,6 @@
 import { toAppError } from '../../errors/app-error.js';
 import type { ChatReply } from '../chat-reply.js';
-import { runChatTurn } from '../run-chat-turn.js';
+import { chatTurnSteps, runChatTurn } from '../run-chat-turn.js';
 import type { TurnContext } from '../turn-context.js';
 import type { TurnStream } from './turn-stream.js';
 
@@ -10,11 +10,15 @@ import type { TurnStream } from './turn-stream.js';
  * ordinary JSON with its status; after it, the failure is the stream's `error` event. Resolves with the
  * turn's reply, or undefined when it failed inside the stream.
  */
-export async function streamChatTurn(turn: TurnContext, stream: TurnStream): Promise<ChatReply | undefined> {
+export async function streamChatTurn(
+  turn: TurnContext,
+  stream: TurnStream,
+  steps = chatTurnSteps,
+): Promise<ChatReply | undefined> {
   turn.stream = stream;
   let reply: ChatReply;
   try {
-    reply = await runChatTurn(turn);
+    reply = await runChatTurn(turn, steps);
   } catch (error) {
     if (!stream.isOpen) throw error;
     stream.fail(toAppError(error).toBody());

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { EVENT_STREAM_HEADERS, type EventStreamWriter } from './event-stream.js';
+import { EVENT_STREAM_HEADERS, type EventStreamWriter } from '../shared/http/event-stream.js';
 
 /** Server-sent events on a plain Node response (npm start, tests). */
 export function nodeEventStream(response: ServerResponse): EventStreamWriter {
