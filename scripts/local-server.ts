@@ -9,6 +9,7 @@ import {
 import type { StreamOutcome } from '../shared/runtime/create-stream-handler.js';
 import { allowedHosts, crossSiteRefusal } from './local-request-guard.js';
 import { nodeEventStream } from './node-event-stream.js';
+import { loadPlaygroundFiles, servePlaygroundFile } from './playground-files.js';
 
 type FunctionMain = (event: unknown, context?: unknown) => Promise<unknown>;
 type StreamMain = (event: HttpEvent, writer: ReturnType<typeof nodeEventStream>) => Promise<StreamOutcome>;
@@ -27,8 +28,11 @@ export interface LocalServerOptions {
  * `npm start`'s server: each request becomes the HTTP access event CloudBase would deliver, served by the
  * same function handlers. It refuses what the platform's gateway would never pass on: another site's
  * request, a foreign Host, a body over MAX_REQUEST_BYTES (answered at once, never cut short and passed on).
+ * It also serves the playground page at `/` (scripts/playground/, docs/playground.md), behind the same
+ * Host check.
  */
 export function createLocalServer(options: LocalServerOptions): http.Server {
+  const playground = loadPlaygroundFiles();
   const server = http.createServer(async (incoming, outgoing) => {
     const send = (response: HttpResponse, extraHeaders: Record<string, string> = {}) => {
       outgoing.writeHead(response.statusCode, { ...response.headers, ...extraHeaders });
@@ -43,6 +47,14 @@ export function createLocalServer(options: LocalServerOptions): http.Server {
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     const refusal = crossSiteRefusal(incoming.headers, allowedHosts(options.host, port));
     if (refusal !== undefined) return refuse(refusal);
+    const pathname = new URL(incoming.url ?? '/', 'http://localhost').pathname;
+    const page = { method: incoming.method ?? 'GET', pathname };
+    const served = servePlaygroundFile(playground, page, (status, headers, body) => {
+      incoming.resume();
+      outgoing.writeHead(status, headers);
+      outgoing.end(body);
+    });
+    if (served) return;
     if (Number(incoming.headers['content-length'] ?? 0) > options.maxRequestBytes) {
       return refuse(payloadTooLarge(options.maxRequestBytes));
     }

@@ -26,6 +26,7 @@ server.listen(config.port, config.host, () => {
       ? 'offline demo responder (no OPENAI_API_KEY; replies are labelled 离线演示)'
       : `${config.model.model} at ${new URL(config.model.baseUrl).host}`;
   console.info(`知己 chat backend on http://${config.host}:${config.port}`);
+  console.info(`  playground (the chat in a browser): http://${config.host}:${config.port}/`);
   console.info(
     `  POST /api/chat · POST /api/chat/stream · GET /api/chat/history · model: ${provider} · storage: ${config.storage}`,
   );

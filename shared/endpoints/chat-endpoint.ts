@@ -35,7 +35,7 @@ function partsFor(dependencies: ServiceDependencies): ChatParts {
     const promptDir = resolvePromptDir(config.promptDir);
     const safety = buildChatSafety(config, promptDir);
     built = {
-      model: modelOverride ?? createChatModel(config.model, prompt.labelSet),
+      model: modelOverride ?? createChatModel(config.model, prompt.labelSet, systemTimers),
       fallback: modelOverride === undefined ? createFallbackChatModel(config.model) : undefined,
       safety,
       usage: dependencies.usageStore ?? createUsageStore(config),

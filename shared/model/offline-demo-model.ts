@@ -1,36 +1,72 @@
-import { classifyBasicEmotion } from '../emotion/classify-basic-emotion.js';
 import type { EmotionLabelSet } from '../emotion/emotion-label-set.js';
-import { expressionFor } from '../emotion/resolve-reply-emotion.js';
-import type { ChatModel } from './chat-model.js';
+import type { Timers } from '../runtime/timers.js';
+import type { ChatModel, ModelAttempt } from './chat-model.js';
+import { modelError } from './model-errors.js';
+import { demoLabelFor, demoReplyFor, readDemoMood } from './offline-demo-replies.js';
 
 /** Marks every demo reply so nobody mistakes it for the real companion. */
 export const OFFLINE_DEMO_PREFIX = '（离线演示回复，未连接 AI 模型）';
 
-const repliesByLabel: Record<string, string> = {
-  happy: '听起来是件让人开心的事，真为你高兴！愿意多说说吗？',
-  sad: '听起来你现在挺难受的。我在这里，你可以慢慢说。',
-  angry: '遇到这样的事，换谁都会生气。发生了什么？',
-  surprised: '哇，这确实出乎意料。你当时是什么感觉？',
-  worried: '我能感觉到你有些担心。是什么让你放不下呢？',
-  caring: '辛苦了，先照顾好自己。我一直在这里陪你。',
-  thinking: '这个问题值得好好想一想，我们可以一起理一理。',
-};
+/** The pause between two streamed words: about the pace a real model writes Chinese at. */
+export const DEMO_WORD_PAUSE_MS = 40;
+
+const words = new Intl.Segmenter('zh', { granularity: 'word' });
 
 /**
- * The responder `npm start` uses without an API key, so the mini-program team can work offline. It speaks
- * the same `[label] text` protocol as a real model, so the whole reply path runs; the platform refuses it.
+ * The responder `npm start` uses without an API key, so the mini-program team and the playground work
+ * offline. It answers in two or three sentences that fit the latest message (offline-demo-replies.ts),
+ * speaks the same `[label] text` protocol as a real model so the whole reply path runs, and, when the
+ * attempt streams (`onText`), writes word by word on the injected timers, the tag split across pieces as
+ * a real model's tokens split it. The platform refuses it.
  */
-export function createOfflineDemoModel(labelSet: EmotionLabelSet): ChatModel {
+export function createOfflineDemoModel(labelSet: EmotionLabelSet, timers: Timers): ChatModel {
   return {
     provider: 'offline',
     async complete(attempt) {
       const lastUserMessage = [...attempt.messages].reverse().find((message) => message.role === 'user');
-      // The local classifier reads the user's words; a plain message gets the caring face.
-      const basic = classifyBasicEmotion(lastUserMessage?.content ?? '').label;
-      const label = basic === 'neutral' ? 'caring' : expressionFor(basic, labelSet);
-      const known = labelSet.labels.some((entry) => entry.label === label) ? label : labelSet.fallback;
-      const text = repliesByLabel[known] ?? '我在听，你愿意多说一些吗？';
-      return { text: `[${known}] ${OFFLINE_DEMO_PREFIX}${text}`, usage: undefined };
+      const message = lastUserMessage?.content ?? '';
+      const mood = readDemoMood(message);
+      const label = demoLabelFor(mood, labelSet);
+      const text = `[${label}] ${OFFLINE_DEMO_PREFIX}${demoReplyFor(mood, message)}`;
+      if (attempt.onText !== undefined) await streamWords(text, label, attempt, attempt.onText, timers);
+      else if (attempt.signal.aborted) throw modelError('LLM_TIMEOUT');
+      return { text, usage: undefined };
     },
   };
+}
+
+/** The reply in the pieces a model would send: the tag in two, then the text word by word. */
+export function demoPieces(text: string, label: string): string[] {
+  const tag = `[${label}] `;
+  const head = [tag.slice(0, 3), tag.slice(3)];
+  const body = [...words.segment(text.slice(tag.length))].map((piece) => piece.segment);
+  return [...head, ...body].filter((piece) => piece.length > 0);
+}
+
+async function streamWords(
+  text: string,
+  label: string,
+  attempt: ModelAttempt,
+  onText: (text: string) => void,
+  timers: Timers,
+): Promise<void> {
+  for (const [index, piece] of demoPieces(text, label).entries()) {
+    if (index > 0) await pause(timers, DEMO_WORD_PAUSE_MS, attempt.signal);
+    if (attempt.signal.aborted) throw modelError('LLM_TIMEOUT');
+    onText(piece);
+  }
+}
+
+/** A sleep that an abort ends at once, so a turn out of time is not held up by the demo's pacing. */
+function pause(timers: Timers, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      cancel();
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const cancel = timers.schedule(ms, done);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
