@@ -10,6 +10,8 @@ export interface ModelAttempt {
   model?: string | undefined;
   /** Caps the reply's length (the judge and side calls answer briefly). */
   maxTokens?: number | undefined;
+  /** Overrides the configured temperature: a classification (the crisis judge) wants the likeliest answer. */
+  temperature?: number | undefined;
   /**
    * When present, the provider streams and every piece of the raw reply (emotion tag included) is passed
    * here as it arrives, in order; the attempt still resolves to the whole reply.

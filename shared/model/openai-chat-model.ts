@@ -60,7 +60,7 @@ function requestBody(config: ModelConfig, attempt: ModelAttempt) {
     model: attempt.model ?? config.model,
     messages: attempt.messages.map((message) => ({ role: message.role, content: message.content })),
     max_tokens: attempt.maxTokens ?? config.maxTokens,
-    temperature: config.temperature,
+    temperature: attempt.temperature ?? config.temperature,
   };
 }
 

@@ -74,6 +74,8 @@ export async function askCrisisJudge(
         timeoutMs,
         model: options.model,
         maxTokens: CRISIS_JUDGE_MAX_TOKENS,
+        // The same message should get the same verdict: the likeliest label, not a sampled one.
+        temperature: 0,
       }),
       timeoutMs,
       () => modelError('LLM_TIMEOUT', { detail: 'the crisis judge' }),

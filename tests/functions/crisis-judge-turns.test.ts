@@ -68,7 +68,7 @@ describe.each(adaptersUnderTest(() => services))(
       expect(answer.content).not.toContain('爬山很好');
       expect(services.model.requests()).toHaveLength(1);
       const [judged] = services.model.judgeRequests();
-      expect(judged?.body).toMatchObject({ model: 'judge-model', max_tokens: 80 });
+      expect(judged?.body).toMatchObject({ model: 'judge-model', max_tokens: 80, temperature: 0 });
       const judgeMessages = judged?.body.messages as { content: string }[];
       expect(judgeMessages[0]?.content.startsWith(CRISIS_JUDGE_MARKER)).toBe(true);
       expect(judgeMessages[1]?.content).toContain(HARMLESS);
