@@ -44,11 +44,6 @@ export class TurnStream {
     return this.shown !== '';
   }
 
-  /** A crisis judgement of `high` arrived before anything was shown: no word of the model may be. */
-  get suppressed(): boolean {
-    return this.judgedHigh;
-  }
-
   meta(data: { session_id: string; user_message_id: string; client_msg_id: string }): void {
     this.send('meta', data);
   }
@@ -141,6 +136,11 @@ export class TurnStream {
       const verdict: CrisisScreen | undefined = await Promise.race([judgement, timeout]);
       cancel?.();
       if (verdict?.level === 'high') this.judgedHigh = true;
+      // A verdict after the wait still stops the words at once: what was shown is replaced by `done`,
+      // and nothing more of a reply the service knows it must replace reaches a person at risk.
+      void judgement.then((late) => {
+        if (late?.level === 'high') this.judgedHigh = true;
+      });
     }
     this.gateOpen = true;
     this.flush();

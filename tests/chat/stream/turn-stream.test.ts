@@ -149,6 +149,27 @@ describe('the crisis judge (its verdict applied by the turn: apply-crisis-judgem
     const first = client.arrivals.find((arrival) => arrival.text.startsWith('event: delta'));
     expect(first?.at).toBe(100 + 2_000);
   });
+  it('stops the words the moment a `high` comes after the wait; done carries the fixed reply', async () => {
+    const world = scripted({
+      reply: '[caring] 一二三四五',
+      pieces: ['[caring] 一', '二', '三', '四', '五'],
+      gapMs: 700,
+    });
+    const judgement = world.timers
+      .sleep(2_900)
+      .then(() => ({ level: 'high' as const, categories: ['judge'] }));
+    const { client, done } = streamed(world, '随便聊聊', { judgement });
+    const reply = await done;
+    const deltaTimes = client.arrivals
+      .filter((arrival) => arrival.text.startsWith('event: delta'))
+      .map((arrival) => arrival.at);
+    // The wait ends at 2,000 ms and shows what came so far; nothing goes out after the verdict at 2,900.
+    expect(deltaTimes.length).toBeGreaterThan(0);
+    expect(deltaTimes.every((at) => at < 2_900)).toBe(true);
+    expect(client.shownText).not.toContain('五');
+    expect(reply?.safety?.level).toBe('high');
+    expect(client.events.at(-1)?.data).toMatchObject({ safety: { level: 'high' } });
+  });
 });
 
 describe('the stream around the turn', () => {
