@@ -45,3 +45,28 @@ export async function answerCrisis(turn: TurnContext): Promise<ChatReply> {
     settings,
   );
 }
+
+/**
+ * The crisis judge said `high` but the reply call failed: the fixed reply needs no model, so the person
+ * gets it (stored as the turn's answer) instead of an error. Undefined when the words were not stored
+ * or the turn is already settled, or the write failed: the caller then answers with the error and the
+ * hotlines.
+ */
+export async function answerJudgedCrisis(turn: TurnContext): Promise<ChatReply | undefined> {
+  const { words, settings } = turn;
+  if (turn.crisis.level !== 'high' || words === undefined || words.settled) return undefined;
+  turn.logger.warn('safety.flagged', { level: 'high', categories: turn.crisis.categories.join(',') });
+  const reply = {
+    ...crisisReply(words.question, turn.ids(), turn.clock().toISOString(), settings.safety),
+    prompt_version: settings.context.promptVersion,
+  };
+  try {
+    const stored = await finishTurnRecord(turn, words, { status: 'complete', reply });
+    return stored === undefined ? undefined : toChatReply(stored, turn.request.sessionId, settings);
+  } catch (error) {
+    turn.logger.error('safety.crisis_reply_not_stored', {
+      code: error instanceof AppError ? error.code : 'INTERNAL',
+    });
+    return undefined;
+  }
+}

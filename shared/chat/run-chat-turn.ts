@@ -1,4 +1,5 @@
 import { toAppError } from '../errors/app-error.js';
+import { answerJudgedCrisis } from './answer-crisis.js';
 import { type ChatReply, toChatReply } from './chat-reply.js';
 import { announceStream } from './steps/announce-stream.js';
 import { applyCrisisJudgement } from './steps/apply-crisis-judgement.js';
@@ -65,7 +66,8 @@ export const chatTurnSteps: readonly TurnStep[] = [
 
 /**
  * Runs the steps until one answers. A failure after the words were stored marks them failed (or blocked)
- * and keeps the model's tokens counted; a person whose words showed a risk gets the hotlines with any
+ * and keeps the model's tokens counted, unless the crisis judge said `high`: then the fixed reply, which
+ * needs no model, answers the turn; a person whose words showed a risk gets the hotlines with any
  * error; a turn that asked no model gives its usage count back.
  */
 export async function runChatTurn(turn: TurnContext, steps = chatTurnSteps): Promise<ChatReply> {
@@ -79,6 +81,11 @@ export async function runChatTurn(turn: TurnContext, steps = chatTurnSteps): Pro
     // The judge's tokens are counted and its verdict brings the hotlines to an error too (it is bounded
     // by its own deadline and never rejects).
     await applyCrisisJudgement(turn);
+    const crisisAnswer = await answerJudgedCrisis(turn);
+    if (crisisAnswer !== undefined) {
+      await recordTokens(turn);
+      return crisisAnswer;
+    }
     const [answeredElsewhere] = await Promise.all([failTurnRecord(turn, error), recordTokens(turn)]);
     if (answeredElsewhere !== undefined) {
       return toChatReply(answeredElsewhere, turn.request.sessionId, turn.settings);

@@ -26,15 +26,16 @@ async function failureOf(promise: Promise<unknown>): Promise<AppError> {
 
 describe('the crisis judge', () => {
   it('runs beside the reply call, not before it, with the small answer and the configured model', async () => {
-    let judgeStartedWithReply = false;
+    let judgeAskedBeforeReplyEnded = false;
     const world = fakeWorld({
       judge: [{ reply: judged('none'), spendMs: 1_000 }],
       script: [
         {
           reply: '[happy] 真好。',
           spendMs: 2_000,
+          // Runs as the reply ends: the judge must have been asked by then, not after it.
           meanwhile: async () => {
-            judgeStartedWithReply = true;
+            judgeAskedBeforeReplyEnded = world.model.judgeAttempts.length === 1;
           },
         },
       ],
@@ -44,7 +45,7 @@ describe('the crisis judge', () => {
     const reply = await runChatTurn(turn);
     expect(reply.content).toBe('真好。');
     expect(reply.safety).toBeUndefined();
-    expect(judgeStartedWithReply).toBe(true);
+    expect(judgeAskedBeforeReplyEnded).toBe(true);
     // Side by side: the turn took the reply's 2 s, not 2 s + 1 s.
     expect(world.timers.now()).toBe(2_000);
     const [attempt] = world.model.judgeAttempts;
@@ -155,6 +156,21 @@ describe('the crisis judge', () => {
     const error = await failureOf(runChatTurn(world.turn({ message: HARMLESS })));
     expect(error.code).toBe('LLM_UPSTREAM_ERROR');
     expect(error.toBody().safety).toMatchObject({ level: 'medium' });
+    expect(world.usage.tokens).toBe(40);
+  });
+
+  it('answers with the fixed reply, stored, when it says high and the reply call fails', async () => {
+    const down = new AppError('LLM_UPSTREAM_ERROR', 'down', { retryable: false });
+    const world = fakeWorld({
+      judge: [{ reply: judged('high', ['suicide_plan']), tokens: 40 }],
+      script: [{ fail: down }],
+    });
+    const reply = await runChatTurn(world.turn({ message: HARMLESS }));
+    expect(reply.safety?.level).toBe('high');
+    expect(reply.content).toContain('12356');
+    const stored = await world.store.getSession(key, {});
+    expect(stored?.messages.at(-1)).toMatchObject({ role: 'agent', safety_level: 'high' });
+    expect(stored?.messages.at(-2)).toMatchObject({ role: 'user', status: 'complete' });
     expect(world.usage.tokens).toBe(40);
   });
 
