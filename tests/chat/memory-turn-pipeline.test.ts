@@ -91,6 +91,8 @@ describe('the model’s proposals', () => {
     expect(asked).toContain('要做的事：标题、记忆条目');
     expect(asked).toContain('- 不喜欢被说教');
     expect(asked).toContain('对方：我在准备考研');
+    // One write beside the commit, on the document read with the session: no second read.
+    expect(world.memory.calls).toEqual(['load', 'load', 'update']);
     const items = (await world.memory.store.read(user)).items;
     expect(items.map((item) => [item.text, item.source])).toEqual([
       ['不喜欢被说教', 'user'],
@@ -99,8 +101,6 @@ describe('the model’s proposals', () => {
     ]);
     expect(items[1]?.session_id).toBe('session_1');
     expect(JSON.stringify(items)).not.toMatch(/安眠药|轻生/u);
-    // One write beside the commit, on the document read with the session: no second read.
-    expect(world.memory.calls).toEqual(['load', 'load', 'update']);
     expect(session(world)?.title).toBe('考研压力');
     expect(session(world)?.title_source).toBe('model');
     // The next session knows.
