@@ -17,14 +17,13 @@ import { createLogger } from '../../shared/logging/logger.js';
 import type { ChatModel } from '../../shared/model/chat-model.js';
 import { createFunctionHandler } from '../../shared/runtime/create-function-handler.js';
 import type { TimedRequestRecord } from '../../tests/fakes/cloudbase-database-emulator.js';
+import { PROPOSAL_MARKER } from '../../tests/fakes/fake-openai-server.js';
 import {
   TEST_COLLECTION,
   TEST_MEMORY_COLLECTION,
   TEST_USAGE_COLLECTION,
   type TestServices,
 } from '../../tests/support/test-services.js';
-
-const PROPOSAL_MARKER = '值得长期记住的关于对方的信息';
 
 /** Answers at once; proposes a title and an item only when `proposes`. */
 function instantModel(proposes: boolean): ChatModel {

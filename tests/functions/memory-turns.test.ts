@@ -18,26 +18,20 @@ afterAll(async () => {
   await services.close();
 });
 
-const PROPOSAL_MARKER = '值得长期记住的关于对方的信息';
-
 interface ChatBody {
   messages: { role: string; content: string }[];
 }
-const isProposal = (body: ChatBody) => body.messages[0]?.content.includes(PROPOSAL_MARKER) === true;
 
 describe.each(adaptersUnderTest(() => services))('memory across sessions ($name adapter)', (adapter) => {
   beforeEach(async () => {
     await adapter.reset();
     services.model.reset();
-    services.model.setDefault((body) =>
-      isProposal(body as unknown as ChatBody)
-        ? {
-            kind: 'reply',
-            content: '{"title": "考试压力", "memory": ["正在准备期末考试", "养了一只猫叫豆豆"]}',
-          }
-        : // The reply is a little slower than the proposals, so they are ready by the commit.
-          { kind: 'reply', content: '[caring] 我在听，慢慢说。', delayMs: 150 },
-    );
+    services.model.setProposalDefault({
+      kind: 'reply',
+      content: '{"title": "考试压力", "memory": ["正在准备期末考试", "养了一只猫叫豆豆"]}',
+    });
+    // The reply is a little slower than the proposals, so they are ready by the commit.
+    services.model.setDefault({ kind: 'reply', content: '[caring] 我在听，慢慢说。', delayMs: 150 });
     return () => adapter.cleanup();
   });
 
@@ -50,8 +44,10 @@ describe.each(adaptersUnderTest(() => services))('memory across sessions ($name 
       history: createFunctionHandler(historyEndpoint, { environment, overrides: { logger } }),
     };
   }
-  const bodies = () => services.model.requests().map((request) => request.body as unknown as ChatBody);
-  const replyRequests = () => bodies().filter((body) => !isProposal(body));
+  const asBodies = (requests: readonly { body: unknown }[]) =>
+    requests.map((request) => request.body as ChatBody);
+  const replyRequests = () => asBodies(services.model.requests());
+  const proposalRequests = () => asBodies(services.model.proposalRequests());
 
   async function twoSessions(chat: ReturnType<typeof functions>['chat']) {
     for (const message of ['期末考试快到了，好焦虑', '家里的猫豆豆一直陪着我']) {
@@ -67,7 +63,7 @@ describe.each(adaptersUnderTest(() => services))('memory across sessions ($name 
       enabled: true,
     });
     await twoSessions(chat);
-    expect(bodies().filter(isProposal)[0]?.messages[1]?.content).toContain('要做的事：标题、记忆条目');
+    expect(proposalRequests()[0]?.messages[1]?.content).toContain('要做的事：标题、记忆条目');
     const system = replyRequests().at(-1)?.messages[0]?.content ?? '';
     expect(system).toContain('- 正在准备期末考试');
     expect(system).toContain('- 养了一只猫叫豆豆');
@@ -88,7 +84,8 @@ describe.each(adaptersUnderTest(() => services))('memory across sessions ($name 
     const { chat, history, lines } = functions();
     await history({ user_id: 'u1', action: 'memory_add', text: '希望被叫作小林' });
     await twoSessions(chat);
-    const proposals = bodies().filter(isProposal);
+    const proposals = proposalRequests();
+    expect(proposals.length).toBeGreaterThan(0);
     expect(proposals.every((body) => body.messages[1]?.content.startsWith('要做的事：标题\n'))).toBe(true);
     expect(replyRequests().every((body) => !body.messages[0]?.content.includes('小林'))).toBe(true);
     expect(replyRequests().at(-1)?.messages[0]?.content).not.toContain('豆豆');
