@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BuildOptions, build, type Plugin } from 'esbuild';
-import { SUMMARY_PROMPT_FILE } from '../shared/context/context-settings.js';
+import { PROPOSAL_PROMPT_FILE, SUMMARY_PROMPT_FILE } from '../shared/context/context-settings.js';
 import { EMOTION_MODEL_FILE } from '../shared/emotion/load-emotion-model.js';
 import { LABELS_FILE, PROMPT_FILE } from '../shared/prompt/load-prompt-assets.js';
 import { CRISIS_ASSET_FILES } from '../shared/safety/load-crisis-assets.js';
@@ -176,6 +176,7 @@ const CHAT_PROMPT_FILES = [
   BLOCKED_WORDS_FILE,
   EMOTION_MODEL_FILE,
   SUMMARY_PROMPT_FILE,
+  PROPOSAL_PROMPT_FILE,
 ];
 export const PROMPT_FILES: Record<FunctionName | HttpFunctionName, readonly string[]> = {
   chat: CHAT_PROMPT_FILES,

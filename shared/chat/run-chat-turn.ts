@@ -16,6 +16,7 @@ import { readSession } from './steps/read-session.js';
 import { screenCrisisAlone } from './steps/screen-crisis-alone.js';
 import { screenCrisisInContext } from './steps/screen-crisis-in-context.js';
 import { startCrisisJudge } from './steps/start-crisis-judge.js';
+import { startSideCalls } from './steps/start-side-calls.js';
 import { startSummary } from './steps/start-summary.js';
 import { storeWords } from './steps/store-words.js';
 import type { TurnContext, TurnStep } from './turn-context.js';
@@ -47,6 +48,9 @@ export const chatTurnSteps: readonly TurnStep[] = [
   carryCrisisCare,
   checkLimits,
   checkSeededHistory,
+  // Not awaited: the summary, title and memory proposals read only what is stored, so they start here,
+  // ahead of the reply call, and run beside it.
+  startSideCalls,
   // WeChat's check of the message needs nothing stored: it runs beside the write of the words (one wait
   // instead of two); a blocked message is still stored, as blocked.
   sideBySide(storeWords, checkMessage),
@@ -55,7 +59,7 @@ export const chatTurnSteps: readonly TurnStep[] = [
   // The judge only starts here and runs beside the reply call; its verdict is applied once the reply
   // is made, before anyone sees it.
   startCrisisJudge,
-  // Not awaited: the summary of turns that fell out of the window runs beside the reply call.
+  // A new session's seed may already need a summary (a stored session's started above).
   startSummary,
   generateReply,
   labelEmotion,

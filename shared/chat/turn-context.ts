@@ -1,12 +1,15 @@
 import type { Config } from '../config/load-config.js';
 import type { ContextSettings } from '../context/context-settings.js';
 import type { PackedContext } from '../context/pack-context.js';
+import type { ProposalCall, Proposals } from '../context/proposal-call.js';
 import type { SummaryCall } from '../context/summary-call.js';
 import type { ReplyWithEmotion } from '../emotion/resolve-reply-emotion.js';
 import type { AppError } from '../errors/app-error.js';
 import type { UsageLimits } from '../limits/enforce-usage-limits.js';
 import type { UsageStore } from '../limits/usage-store.js';
 import type { Logger } from '../logging/logger.js';
+import type { MemoryDocument } from '../memory/memory-document.js';
+import type { MemoryStore } from '../memory/memory-store.js';
 import type { ChatModel, ModelReply } from '../model/chat-model.js';
 import type { CompletedReply } from '../model/complete-with-deadline.js';
 import type { ModelMessage } from '../prompt/build-model-messages.js';
@@ -16,6 +19,8 @@ import type { SessionDocument, SessionKey, StoredMessage } from '../storage/sess
 import type { SessionChanges, SessionStore } from '../storage/session-store.js';
 import type { ChatReply } from './chat-reply.js';
 import type { ChatSafety } from './chat-safety.js';
+import type { LateSideCallStore } from './late-side-calls.js';
+import type { MemoryOffUsers } from './memory-off-users.js';
 import type { ChatRequest } from './parse-chat-request.js';
 import type { ContentDecision } from './screen-content.js';
 import type { TurnStream } from './stream/turn-stream.js';
@@ -31,6 +36,10 @@ export interface TurnPorts {
   model: ChatModel;
   /** A second provider for retryable failures of the first. */
   fallbackModel: ChatModel | undefined;
+  /** The users' memories, with the warm instance's note of whose memory is off; absent = not used. */
+  memory?: { store: MemoryStore; offUsers: MemoryOffUsers };
+  /** Side calls that ended after their turn, kept by the warm instance for the session's next turn. */
+  lateSideCalls?: LateSideCallStore;
 }
 
 /** What the turn reads but never changes, built once per warm instance. */
@@ -88,10 +97,16 @@ export interface TurnContext {
    * reach the model as information it may use gently, never as instructions (context-sections.ts).
    */
   memory: readonly string[];
+  /** The user's memory document as read this turn, only while the memory is on. */
+  memoryDocument: MemoryDocument | undefined;
   /** The context as packed for the reply call: its size and the turns a summary should cover now. */
   context: PackedContext | undefined;
   /** The rolling summary's call, started beside the reply call when turns fall out of the window. */
   summaryCall: SummaryCall | undefined;
+  /** The title and memory proposals' call, started beside the reply call when one is due. */
+  proposalCall: ProposalCall | undefined;
+  /** Proposals an earlier turn's call made after that turn ended, stored with this turn's commit. */
+  lateProposals: Proposals | undefined;
   /** Session fields stored in the write that completes the turn (the summary when it is ready). */
   sessionChanges: SessionChanges | undefined;
   /** Model calls this turn made: a turn that made none gives its count back. */
@@ -129,8 +144,11 @@ export function createTurnContext(
     messageCheck: undefined,
     modelMessages: [],
     memory: [],
+    memoryDocument: undefined,
     context: undefined,
     summaryCall: undefined,
+    proposalCall: undefined,
+    lateProposals: undefined,
     sessionChanges: undefined,
     modelCalls: 0,
     completion: undefined,

@@ -1,7 +1,7 @@
-import type { SummaryCall } from '../context/summary-call.js';
 import { AppError } from '../errors/app-error.js';
 import { enforceUsageLimits } from '../limits/enforce-usage-limits.js';
 import { describeCause } from '../logging/logger.js';
+import { closeSideCalls } from './side-call-results.js';
 import type { TurnContext, UsageCharge } from './turn-context.js';
 
 /** The longest the usage counters may hold a turn up; past it the turn goes on uncounted. */
@@ -59,12 +59,12 @@ export async function refundUnusedCharge(turn: TurnContext): Promise<void> {
 }
 
 /**
- * The model's tokens (the reply's, the crisis judge's and the summary's), counted once the reply is known;
- * a slow counter never costs the user the answer. Closing the summary call here abandons one still
- * running (the turn is ending).
+ * The model's tokens (the reply's, the crisis judge's and the side calls'), counted once the reply is
+ * known; a slow counter never costs the user the answer. The side calls are closed here if the commit
+ * did not (the turn failed): what they write is kept for the session's next turn.
  */
 export async function recordTokens(turn: TurnContext): Promise<void> {
-  const summaryTokens = closeSummaryCall(turn)?.tokens ?? 0;
+  const summaryTokens = closeSideCalls(turn, { committing: false }).tokens;
   const usage = turn.ports.usage;
   const used = [turn.completion?.usage, turn.judgeUsage];
   if (usage === undefined || turn.tokensRecorded) return;
@@ -86,24 +86,3 @@ export async function recordTokens(turn: TurnContext): Promise<void> {
       turn.logger.warn('usage.tokens_not_recorded', { cause: describeCause(error) }),
     );
 }
-
-/** Settles the turn's summary call (it answers the same every time after) and logs how it went, once. */
-export function closeSummaryCall(turn: TurnContext) {
-  const call = turn.summaryCall;
-  if (call === undefined) return undefined;
-  const closed = call.close();
-  if (!loggedCalls.has(call)) {
-    loggedCalls.add(call);
-    const { code } = call.state();
-    const fields = {
-      outcome: closed.outcome,
-      tokens: closed.tokens,
-      ...(code === undefined ? {} : { code }),
-    };
-    if (closed.outcome === 'written') turn.logger.info('summary.done', fields);
-    else turn.logger.warn('summary.not_stored', fields);
-  }
-  return closed;
-}
-
-const loggedCalls = new WeakSet<SummaryCall>();

@@ -6,6 +6,7 @@ import type { CrisisAssets } from '../safety/load-crisis-assets.js';
 import { estimateMessageTokens } from './estimate-tokens.js';
 
 export const SUMMARY_PROMPT_FILE = 'summary-prompt.txt';
+export const PROPOSAL_PROMPT_FILE = 'proposal-prompt.txt';
 
 /** What building a turn's context needs, made once per warm instance. */
 export interface ContextSettings {
@@ -15,6 +16,8 @@ export interface ContextSettings {
   readLimit: number;
   /** The rolling summary's prompt (prompt/summary-prompt.txt). */
   summaryPrompt: string;
+  /** The title and memory proposals' prompt (prompt/proposal-prompt.txt). */
+  proposalPrompt: string;
   /** Stored on every reply: which persona, labels and crisis texts made it. */
   promptVersion: string;
 }
@@ -35,6 +38,7 @@ export function buildContextSettings(options: {
   crisis: Pick<CrisisAssets, 'guidance' | 'responseTemplate'>;
 }): ContextSettings {
   const summaryPrompt = readPromptFile(options.promptDir, SUMMARY_PROMPT_FILE).trim();
+  const proposalPrompt = readPromptFile(options.promptDir, PROPOSAL_PROMPT_FILE).trim();
   const fixed = fixedContextTokens(options);
   if (options.tokenBudget < fixed) {
     throw new AppError(
@@ -46,6 +50,7 @@ export function buildContextSettings(options: {
     tokenBudget: options.tokenBudget,
     readLimit: options.readLimit,
     summaryPrompt,
+    proposalPrompt,
     promptVersion: promptVersionOf(options.prompt, options.crisis),
   };
 }

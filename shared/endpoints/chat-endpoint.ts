@@ -1,6 +1,8 @@
 import { mintAuthToken } from '../auth/auth-token.js';
 import { withCareForRejectedMessage } from '../chat/care-for-rejected-message.js';
 import { buildChatSafety, type ChatSafety } from '../chat/chat-safety.js';
+import { LateSideCallStore } from '../chat/late-side-calls.js';
+import { MemoryOffUsers } from '../chat/memory-off-users.js';
 import { type ChatRequest, parseChatRequest } from '../chat/parse-chat-request.js';
 import { runChatTurn } from '../chat/run-chat-turn.js';
 import { createTurnBudget } from '../chat/turn-budget.js';
@@ -23,6 +25,9 @@ interface ChatParts {
   safety: ChatSafety;
   usage: UsageStore;
   context: ContextSettings;
+  /** Kept by the warm instance between turns: whose memory is off, side calls that ended late. */
+  offUsers: MemoryOffUsers;
+  lateSideCalls: LateSideCallStore;
 }
 
 // Built here rather than with the other dependencies so only the chat bundle carries the model SDK and
@@ -48,6 +53,8 @@ function partsFor(dependencies: ServiceDependencies): ChatParts {
         prompt,
         crisis: safety.crisis,
       }),
+      offUsers: new MemoryOffUsers(),
+      lateSideCalls: new LateSideCallStore(),
     };
     parts.set(dependencies, built);
   }
@@ -65,7 +72,7 @@ export function parseChatTurnRequest(raw: unknown, dependencies: ServiceDependen
 
 /** One turn on this warm instance's ports and settings, on real time. */
 export function createChatTurn(request: ChatRequest & { userId: string }, dependencies: ServiceDependencies) {
-  const { model, fallback, safety, usage, context } = partsFor(dependencies);
+  const { model, fallback, safety, usage, context, offUsers, lateSideCalls } = partsFor(dependencies);
   const { config } = dependencies;
   return createTurnContext(request, {
     ports: {
@@ -73,6 +80,8 @@ export function createChatTurn(request: ChatRequest & { userId: string }, depend
       usage: { store: usage, limits: config.usageLimits },
       model,
       fallbackModel: fallback,
+      memory: { store: dependencies.memory, offUsers },
+      lateSideCalls,
     },
     settings: {
       limits: config.limits,

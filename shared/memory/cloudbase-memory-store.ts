@@ -17,7 +17,8 @@ const maxTries = 5;
  * document, applies the rule and writes the result conditional on the `revision` it read
  * (`where({_id, user_id, revision}).update(...)`, or `add` for a first document): a concurrent writer
  * makes the condition miss, and the change is decided again on what is there now. A change costs two
- * requests; none of them is on a chat turn's critical path.
+ * requests, or one when the caller passes the document it read (a chat turn's proposals, written beside
+ * its commit, so the turn still waits for 3 requests in sequence).
  */
 export function createCloudbaseMemoryStore(settings: {
   database: () => Promise<CloudbaseDatabase>;
@@ -41,9 +42,11 @@ export function createCloudbaseMemoryStore(settings: {
   return memoryStoreOver(
     {
       load,
-      async update(userId, decide) {
+      async update(userId, decide, known) {
         for (let attempt = 0; attempt < maxTries; attempt += 1) {
-          const current = await load(userId);
+          // A document the caller just read saves the first read: a change it missed makes the
+          // conditional write miss, and the next try reads what is there now.
+          const current = attempt === 0 && known !== undefined ? known : await load(userId);
           const { next, value } = decide(current);
           if (next === undefined) return value;
           const { memories, command } = await open();

@@ -22,6 +22,11 @@ import {
 export interface MemoryStore {
   /** The setting and the items; a user who never turned it on reads `{enabled: false, items: []}`. */
   read(userId: string): Promise<UserMemory>;
+  /**
+   * The document as stored (a chat turn reads it beside the session; its revision lets the turn's
+   * proposals be written in one request when nothing changed it meanwhile).
+   */
+  readDocument(userId: string): Promise<MemoryDocument | undefined>;
   setEnabled(userId: string, enabled: boolean, now: string): Promise<boolean>;
   /** MEMORY_FULL when the memory already holds MEMORY_MAX_ITEMS items. */
   addItem(userId: string, text: string, now: string): Promise<MemoryItem>;
@@ -39,6 +44,8 @@ export interface MemoryStore {
     proposals: readonly string[],
     sessionId: string | undefined,
     now: string,
+    /** The document as the caller read it: the first try decides on it instead of reading again. */
+    known?: MemoryDocument | undefined,
   ): Promise<ProposalOutcome>;
   /** Deletes the whole memory, items and setting (delete_all, the retention sweep); true when there was one. */
   deleteMemory(userId: string): Promise<boolean>;
@@ -50,10 +57,12 @@ export interface MemoryBackend {
   /**
    * Applies `decide` to the document as it is, atomically with the write of what it returns
    * (`next: undefined`: nothing is written); a concurrent change makes the adapter decide again.
+   * `known`: a document the caller read, which an adapter may decide on first instead of reading.
    */
   update<T>(
     userId: string,
     decide: (current: MemoryDocument | undefined) => { next: MemoryDocument | undefined; value: T },
+    known?: MemoryDocument,
   ): Promise<T>;
   remove(userId: string): Promise<boolean>;
 }
@@ -64,13 +73,22 @@ export function memoryItemId(): string {
 
 /** The port over an adapter's backend: the rules (memory-rules.ts) are the same for both. */
 export function memoryStoreOver(backend: MemoryBackend, newId: () => string = memoryItemId): MemoryStore {
-  async function change<T>(userId: string, now: string, rule: MemoryChange<T>): Promise<T> {
+  async function change<T>(
+    userId: string,
+    now: string,
+    rule: MemoryChange<T>,
+    known?: MemoryDocument,
+  ): Promise<T> {
     assertUserId(userId);
     return storageCall(() =>
-      backend.update(userId, (current) => {
-        const { next, value } = rule(startingDocument(current, userId, now));
-        return { next: next && { ...next, revision: next.revision + 1 }, value };
-      }),
+      backend.update(
+        userId,
+        (current) => {
+          const { next, value } = rule(startingDocument(current, userId, now));
+          return { next: next && { ...next, revision: next.revision + 1 }, value };
+        },
+        known?.user_id === userId ? known : undefined,
+      ),
     );
   }
 
@@ -79,13 +97,17 @@ export function memoryStoreOver(backend: MemoryBackend, newId: () => string = me
       assertUserId(userId);
       return presentMemory(await storageCall(() => backend.load(userId)));
     },
+    async readDocument(userId) {
+      assertUserId(userId);
+      return storageCall(() => backend.load(userId));
+    },
     setEnabled: (userId, enabled, now) => change(userId, now, setEnabled(enabled, now)),
     addItem: (userId, text, now) => change(userId, now, addUserItem(text, now, newId)),
     updateItem: (userId, id, text, now) => change(userId, now, updateUserItem(id, text, now)),
     deleteItem: (userId, id, now) => change(userId, now, deleteItem(id, now)),
     clearItems: (userId, now) => change(userId, now, clearItems(now)),
-    applyProposals: (userId, proposals, sessionId, now) =>
-      change(userId, now, applyProposals(proposals, sessionId, now, newId)),
+    applyProposals: (userId, proposals, sessionId, now, known) =>
+      change(userId, now, applyProposals(proposals, sessionId, now, newId), known),
     async deleteMemory(userId) {
       assertUserId(userId);
       return storageCall(() => backend.remove(userId));

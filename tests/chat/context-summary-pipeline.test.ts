@@ -165,24 +165,53 @@ describe('the rolling summary', () => {
     });
   }
 
-  it('is dropped, not waited for, when it is not ready by the commit; its input tokens still count', async () => {
+  it('is not waited for when not ready by the commit, and is stored with the next turn', async () => {
     const world = smallWorld();
     await talk(world, 0, 5);
-    world.model.summaryScript.push({ reply: '{"summary": "太慢了"}', spendMs: 5_000 });
+    world.model.summaryScript.push({ reply: '{"summary": "来得晚的摘要"}', spendMs: 5_000 });
     world.model.script.push({ reply: replyText(5), spendMs: 1_000, tokens: 100 });
     const before = world.usage.tokens;
     const startedAt = world.timers.now();
     await runChatTurn(world.turn({ message: message(5) }));
     expect(world.timers.now() - startedAt).toBe(1_000);
     expect(world.store.document(key)?.rolling_summary).toBeUndefined();
+    // Counted at once: what was sent and the most it may write (the provider bills it either way).
     const sent = world.model.summaryAttempts[0]?.messages ?? [];
     const estimate = sent.reduce((sum, entry) => sum + estimateMessageTokens(entry.content), 0);
-    expect(world.usage.tokens - before).toBe(100 + estimate);
-    expect(world.model.summaryAttempts[0]?.signal.aborted).toBe(true);
+    expect(world.usage.tokens - before).toBe(100 + estimate + 400);
+    expect(world.model.summaryAttempts[0]?.signal.aborted).toBe(false);
     expect(world.logs.some((line) => line.includes('"outcome":"late"'))).toBe(true);
-    // The next turn asks again, and that summary lands.
+    expect(world.lateSideCalls.size).toBe(1);
+    // The person types for a while; the summary lands meanwhile and rides on the next turn's commit,
+    // which reads it in its context too, and asks for no summary of the same turns again.
+    await world.timers.sleep(10_000);
+    const calls = { summaries: world.model.summaryAttempts.length, store: world.store.calls.length };
     await talk(world, 6, 7);
-    expect(world.store.document(key)?.rolling_summary?.text).toMatch(/^摘要/);
+    expect(world.store.document(key)?.rolling_summary?.text).toBe('来得晚的摘要');
+    expect(world.store.calls.slice(calls.store)).toEqual(['getSession', 'beginTurn', 'finishTurn']);
+    expect(lastSent(world)[0]?.content).toContain('来得晚的摘要');
+    expect(world.model.summaryAttempts.length).toBe(calls.summaries);
+    expect(world.logs.some((line) => line.includes('"event":"summary.late_used"'))).toBe(true);
+  });
+
+  it('drops a late summary when the session took another summary meanwhile', async () => {
+    const world = smallWorld();
+    await talk(world, 0, 5);
+    world.model.summaryScript.push({ reply: '{"summary": "晚了"}', spendMs: 5_000 });
+    world.model.script.push({ reply: replyText(5), spendMs: 1_000 });
+    await runChatTurn(world.turn({ message: message(5) }));
+    // Another instance served the next turn and stored its own summary.
+    const other = fakeWorld();
+    other.store = world.store;
+    other.tokenBudget = smallBudget;
+    other.model.summaryScript.push({ reply: '{"summary": "别处写的摘要"}' });
+    other.model.script.push({ reply: replyText(6) });
+    await runChatTurn(other.turn({ message: message(6) }));
+    expect(world.store.document(key)?.rolling_summary?.text).toBe('别处写的摘要');
+    await world.timers.sleep(10_000);
+    await talk(world, 7, 8);
+    expect(world.store.document(key)?.rolling_summary?.text).not.toBe('晚了');
+    expect(world.logs.some((line) => line.includes('"event":"summary.late_used"'))).toBe(false);
   });
 
   it('never summarises a crisis-template turn, and makes no call when the reply call fails', async () => {

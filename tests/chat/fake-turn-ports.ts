@@ -1,9 +1,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChatSafety } from '../../shared/chat/chat-safety.js';
+import { LateSideCallStore } from '../../shared/chat/late-side-calls.js';
+import { MemoryOffUsers } from '../../shared/chat/memory-off-users.js';
 import { createTurnBudget } from '../../shared/chat/turn-budget.js';
 import { createTurnContext, type TurnContext } from '../../shared/chat/turn-context.js';
-import { promptVersionOf, SUMMARY_PROMPT_FILE } from '../../shared/context/context-settings.js';
+import {
+  PROPOSAL_PROMPT_FILE,
+  promptVersionOf,
+  SUMMARY_PROMPT_FILE,
+} from '../../shared/context/context-settings.js';
 import type { UsageCounts, UsageStore } from '../../shared/limits/usage-store.js';
 import { createLogger } from '../../shared/logging/logger.js';
 import type { ChatModel, ModelAttempt, ModelReply } from '../../shared/model/chat-model.js';
@@ -13,6 +19,7 @@ import { CRISIS_JUDGE_MARKER } from '../../shared/safety/crisis-judge.js';
 import { loadCrisisAssets } from '../../shared/safety/load-crisis-assets.js';
 import { loadWordListContentCheck } from '../../shared/safety/word-list-content-check.js';
 import { VirtualTimers } from '../support/virtual-timers.js';
+import { MemoryBackendInMemory } from './memory-backend-in-memory.js';
 import { MemorySessionStore } from './memory-session-store.js';
 
 const promptDir = path.resolve('prompt');
@@ -24,6 +31,7 @@ const crisis = {
 };
 const wordList = loadWordListContentCheck(promptDir);
 export const summaryPrompt = readFileSync(path.join(promptDir, SUMMARY_PROMPT_FILE), 'utf8').trim();
+export const proposalPrompt = readFileSync(path.join(promptDir, PROPOSAL_PROMPT_FILE), 'utf8').trim();
 export const promptVersion = promptVersionOf(prompt, crisis);
 
 /** One scripted model answer: a reply (optionally after some virtual time), a failure, or silence. */
@@ -43,7 +51,8 @@ export type ModelStep =
 /**
  * A model that plays its script, one step per attempt, and records what it was asked. The crisis judge's
  * calls (its prompt starts with the judge's marker) and summary calls (their system message is the
- * summary prompt) play their own scripts and are recorded apart, so `attempts` stays the reply calls.
+ * summary prompt) and proposal calls (the proposal prompt) play their own scripts and are recorded
+ * apart, so `attempts` stays the reply calls. Proposals answer "no title, nothing to remember" by default.
  */
 export class ScriptedModel implements ChatModel {
   readonly provider = 'openai' as const;
@@ -51,6 +60,8 @@ export class ScriptedModel implements ChatModel {
   readonly judgeAttempts: ModelAttempt[] = [];
   readonly summaryAttempts: ModelAttempt[] = [];
   readonly summaryScript: ModelStep[] = [];
+  readonly proposalAttempts: ModelAttempt[] = [];
+  readonly proposalScript: ModelStep[] = [];
   constructor(
     private readonly timers: VirtualTimers,
     readonly script: ModelStep[],
@@ -60,12 +71,22 @@ export class ScriptedModel implements ChatModel {
   async complete(attempt: ModelAttempt): Promise<ModelReply> {
     const judging = attempt.messages[0]?.content.startsWith(CRISIS_JUDGE_MARKER) === true;
     const summary = attempt.messages[0]?.content === summaryPrompt;
-    (judging ? this.judgeAttempts : summary ? this.summaryAttempts : this.attempts).push(attempt);
+    const proposal = attempt.messages[0]?.content === proposalPrompt;
+    (judging
+      ? this.judgeAttempts
+      : summary
+        ? this.summaryAttempts
+        : proposal
+          ? this.proposalAttempts
+          : this.attempts
+    ).push(attempt);
     const step = judging
       ? (this.judgeScript.shift() ?? { reply: '{"risk":"none","labels":[]}' })
       : summary
         ? (this.summaryScript.shift() ?? { reply: `{"summary": "摘要${this.summaryAttempts.length}"}` })
-        : (this.script.shift() ?? { reply: '[happy] 很高兴听你说。' });
+        : proposal
+          ? (this.proposalScript.shift() ?? { reply: '{"memory": []}' })
+          : (this.script.shift() ?? { reply: '[happy] 很高兴听你说。' });
     if ('hang' in step) return new Promise<ModelReply>(() => {});
     if (step.spendMs !== undefined) await this.timers.sleep(step.spendMs);
     if (attempt.onText !== undefined) {
@@ -129,6 +150,10 @@ export class MarkerContentCheck implements ContentCheck {
 export interface FakeWorld {
   timers: VirtualTimers;
   store: MemorySessionStore;
+  /** The users' memories (an in-memory backend under the real rules), and this instance's caches. */
+  memory: MemoryBackendInMemory;
+  offUsers: MemoryOffUsers;
+  lateSideCalls: LateSideCallStore;
   usage: MemoryUsageStore;
   model: ScriptedModel;
   fallback: ScriptedModel | undefined;
@@ -160,6 +185,9 @@ export function fakeWorld(
   const world: FakeWorld = {
     timers,
     store: new MemorySessionStore(),
+    memory: new MemoryBackendInMemory(),
+    offUsers: new MemoryOffUsers(),
+    lateSideCalls: new LateSideCallStore(),
     usage: new MemoryUsageStore(),
     model: new ScriptedModel(timers, options.script ?? [], options.judge ?? []),
     fallback: options.fallback === undefined ? undefined : new ScriptedModel(timers, options.fallback),
@@ -205,6 +233,8 @@ export function fakeWorld(
             usage: { store: world.usage, limits: world.limits },
             model: world.model,
             fallbackModel: world.fallback,
+            memory: { store: world.memory.store, offUsers: world.offUsers },
+            lateSideCalls: world.lateSideCalls,
           },
           settings: {
             limits,
@@ -217,6 +247,7 @@ export function fakeWorld(
               tokenBudget: world.tokenBudget,
               readLimit: world.readLimit,
               summaryPrompt,
+              proposalPrompt,
               promptVersion,
             },
           },

@@ -1,11 +1,12 @@
 import { AppError } from '../../shared/errors/app-error.js';
+import { retitleOn, storableTitle } from '../../shared/storage/session-annotations.js';
 import type { SessionDocument, SessionKey } from '../../shared/storage/session-document.js';
 import { presentSession, type SessionRecord } from '../../shared/storage/session-record.js';
 import type { SessionStore } from '../../shared/storage/session-store.js';
 import { findTurnIn } from '../../shared/storage/session-turns.js';
 import { beginTurnOn, claimTurnOn, finishTurnOn } from '../../shared/storage/turn-rules-on-record.js';
 
-type Operation = 'getSession' | 'beginTurn' | 'findTurn' | 'claimTurn' | 'finishTurn';
+type Operation = 'getSession' | 'beginTurn' | 'findTurn' | 'claimTurn' | 'finishTurn' | 'setSessionTitle';
 /** What the next calls of an operation do instead of answering: fail, or never answer. */
 export type StoreFault = 'unavailable' | 'hang';
 
@@ -95,8 +96,13 @@ export class MemorySessionStore implements SessionStore {
   deleteSessionsUpdatedBefore(): never {
     throw new Error('not used by a chat turn');
   }
-  setSessionTitle(): never {
-    throw new Error('not used by a chat turn');
+  async setSessionTitle(key: SessionKey, title: string, source: 'user' | 'model') {
+    await this.enter('setSessionTitle');
+    const stored = storableTitle(title, source);
+    if (stored === undefined) return false;
+    const { change, value } = retitleOn(this.record(key), stored, source);
+    this.save(key, change);
+    return value;
   }
   recordFeedback(): never {
     throw new Error('not used by a chat turn');

@@ -87,6 +87,12 @@ export interface FakeOpenAiServer {
   enqueueJudge(...replies: FakeReply[]): void;
   setJudgeDefault(reply: FakeReply | ((body: Record<string, unknown>) => FakeReply)): void;
   judgeRequests(): readonly RecordedChatRequest[];
+  /**
+   * The title and memory proposals' calls (their system prompt holds the proposal marker) likewise, by
+   * default "no title, nothing to remember", so they never take a reply call's scripted answer.
+   */
+  setProposalDefault(reply: FakeReply | ((body: Record<string, unknown>) => FakeReply)): void;
+  proposalRequests(): readonly RecordedChatRequest[];
   reset(): void;
   close(): Promise<void>;
 }
@@ -95,6 +101,14 @@ type DefaultReply = FakeReply | ((body: Record<string, unknown>) => FakeReply);
 
 const INITIAL_DEFAULT_REPLY: FakeReply = { kind: 'reply', content: '[neutral] 我在这里听你说。' };
 const INITIAL_JUDGE_REPLY: FakeReply = { kind: 'reply', content: '{"risk":"none","labels":[]}' };
+const INITIAL_PROPOSAL_REPLY: FakeReply = { kind: 'reply', content: '{"memory": []}' };
+/** Words of prompt/proposal-prompt.txt's first line. */
+export const PROPOSAL_MARKER = '值得长期记住的关于对方的信息';
+
+function isProposalRequest(body: Record<string, unknown>): boolean {
+  const [first] = Array.isArray(body.messages) ? (body.messages as { content?: unknown }[]) : [];
+  return typeof first?.content === 'string' && first.content.includes(PROPOSAL_MARKER);
+}
 
 function isJudgeRequest(body: Record<string, unknown>): boolean {
   const [first] = Array.isArray(body.messages) ? (body.messages as { content?: unknown }[]) : [];
@@ -144,6 +158,8 @@ export async function startFakeOpenAiServer(
   const judgeQueue: FakeReply[] = [];
   const judgeRecorded: RecordedChatRequest[] = [];
   let judgeDefault: DefaultReply = INITIAL_JUDGE_REPLY;
+  const proposalRecorded: RecordedChatRequest[] = [];
+  let proposalDefault: DefaultReply = INITIAL_PROPOSAL_REPLY;
   const sockets = new Set<Socket>();
   let defaultReply: DefaultReply = INITIAL_DEFAULT_REPLY;
 
@@ -174,7 +190,12 @@ export async function startFakeOpenAiServer(
     }
     // Recorded before the key check so tests can inspect what a misconfigured client sent.
     const judging = isJudgeRequest(body);
-    (judging ? judgeRecorded : recorded).push({ body, headers: { ...request.headers }, path });
+    const proposing = !judging && isProposalRequest(body);
+    (judging ? judgeRecorded : proposing ? proposalRecorded : recorded).push({
+      body,
+      headers: { ...request.headers },
+      path,
+    });
 
     if (request.headers.authorization !== `Bearer ${apiKey}`) {
       // A rejected key does not consume a scripted reply: the real server never reached the model.
@@ -182,7 +203,11 @@ export async function startFakeOpenAiServer(
       return;
     }
 
-    const [pending, fallback] = judging ? [judgeQueue, judgeDefault] : [queue, defaultReply];
+    const [pending, fallback] = judging
+      ? [judgeQueue, judgeDefault]
+      : proposing
+        ? [[], proposalDefault]
+        : [queue, defaultReply];
     const reply = pending.shift() ?? (typeof fallback === 'function' ? fallback(body) : fallback);
     const closed = new AbortController();
     // 'close' also fires after a normal end; aborting then is harmless because the reply is done.
@@ -225,6 +250,12 @@ export async function startFakeOpenAiServer(
     judgeRequests() {
       return [...judgeRecorded];
     },
+    setProposalDefault(reply) {
+      proposalDefault = reply;
+    },
+    proposalRequests() {
+      return [...proposalRecorded];
+    },
     reset() {
       queue.length = 0;
       recorded.length = 0;
@@ -232,6 +263,8 @@ export async function startFakeOpenAiServer(
       judgeQueue.length = 0;
       judgeRecorded.length = 0;
       judgeDefault = INITIAL_JUDGE_REPLY;
+      proposalRecorded.length = 0;
+      proposalDefault = INITIAL_PROPOSAL_REPLY;
     },
     close() {
       closing ??= new Promise<void>((resolve) => {

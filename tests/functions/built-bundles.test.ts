@@ -77,6 +77,8 @@ describe('the built bundles', () => {
         'prompt/crisis-patterns.json',
         // The rolling summary's prompt.
         'prompt/summary-prompt.txt',
+        // The title and memory proposals' prompt.
+        'prompt/proposal-prompt.txt',
         'prompt/crisis-response.txt',
         'vendor/cloudbase-node-sdk.js',
         'vendor/cloudbase-node-sdk.impl.js',

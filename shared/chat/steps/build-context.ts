@@ -8,6 +8,8 @@ import type { TurnContext } from '../turn-context.js';
  * reply call (start-summary.ts).
  */
 export function buildContext(turn: TurnContext): void {
+  // Built already, early, for the side calls of a stored session (start-side-calls.ts).
+  if (turn.context !== undefined) return;
   const { prompt, safety, context } = turn.settings;
   const systemPrompt = needsCrisisGuidance(turn)
     ? `${prompt.systemPrompt}\n\n${safety.crisis.guidance}`

@@ -1,9 +1,10 @@
 import type { ReplyWithEmotion } from '../../emotion/resolve-reply-emotion.js';
 import type { StoredMessage } from '../../storage/session-document.js';
 import { crisisReply, toChatReply } from '../chat-reply.js';
+import { closeSideCalls, storeProposals } from '../side-call-results.js';
 import type { TurnContext } from '../turn-context.js';
 import { finishTurnRecord } from '../turn-record.js';
-import { closeSummaryCall, recordTokens } from '../usage-charge.js';
+import { recordTokens } from '../usage-charge.js';
 import { isCarriedCare } from './carry-crisis-care.js';
 
 /** The reply stored with the turn, and the model's tokens counted beside that write. */
@@ -20,13 +21,16 @@ export async function commitReply(turn: TurnContext): Promise<void> {
           prompt_version: turn.settings.context.promptVersion,
         }
       : modelReply(turn, words.question.message_id, labelled, reviewed);
-  // The summary rides on this write when it is ready; one still running is abandoned rather than waited
-  // for or written on its own (the turn's latency and its 3 requests in sequence stay as they are).
-  const summary = closeSummaryCall(turn)?.summary;
-  if (summary !== undefined) turn.sessionChanges = { ...turn.sessionChanges, rolling_summary: summary };
+  // The summary rides on this write when it is ready, the proposals are written beside it; a side call
+  // still running is not waited for (the warm instance keeps it for the session's next turn), so the
+  // turn's latency and its 3 requests in sequence stay as they are.
+  const side = closeSideCalls(turn, { committing: true });
+  if (side.summary !== undefined)
+    turn.sessionChanges = { ...turn.sessionChanges, rolling_summary: side.summary };
   const [stored] = await Promise.all([
     finishTurnRecord(turn, words, { status: 'complete', reply }),
     recordTokens(turn),
+    storeProposals(turn, side.proposals),
   ]);
   if (stored === undefined) throw new Error('a complete outcome is stored or superseded');
   turn.logger.info('chat.turn', {

@@ -1,10 +1,13 @@
+import { foldLateSideCalls } from '../side-call-results.js';
 import type { TurnContext } from '../turn-context.js';
+import { readTurnMemory } from '../turn-memory.js';
 import { turnStorage } from '../turn-storage.js';
 import { chargeMessage } from '../usage-charge.js';
 
 /**
- * The session's latest messages, with the message counted against the user's limits side by side: two
- * independent requests, one wait. Whether a refusal applies is decided once both are known.
+ * The session's latest messages, with the message counted against the user's limits and the user's
+ * memory read side by side: independent requests, one wait (a user whose memory is off skips its read,
+ * turn-memory.ts). Whether a refusal applies is decided once all are known.
  */
 export async function readSession(turn: TurnContext): Promise<void> {
   const { store } = turn.ports;
@@ -13,6 +16,7 @@ export async function readSession(turn: TurnContext): Promise<void> {
       store.getSession(turn.key, { recentMessages: turn.settings.limits.contextMaxMessages }),
     ),
     chargeMessage(turn),
+    readTurnMemory(turn),
   ]);
   // A cold start loads the model's SDK while these requests are on the wire.
   turn.ports.model.prepare?.();
@@ -21,4 +25,5 @@ export async function readSession(turn: TurnContext): Promise<void> {
   if (charge.status === 'fulfilled') turn.usage = charge.value;
   if (session.status === 'rejected') throw session.reason;
   turn.session = session.value;
+  foldLateSideCalls(turn);
 }

@@ -21,6 +21,8 @@ function holdsMethod(text: string, crisis: TurnContext['settings']['safety']['cr
  * (commit-reply.ts); a failure, a timeout or an answer that is not a summary leaves the previous one.
  */
 export function startSummary(turn: TurnContext): void {
+  // Started already, early, for a stored session (start-side-calls.ts).
+  if (turn.summaryCall !== undefined) return;
   const due = turn.context?.toSummarise ?? [];
   // A turn over its limits makes no model call at all; the offline demo responder cannot summarise.
   if (due.length === 0 || turn.usage.kind === 'refused' || turn.ports.model.provider === 'offline') return;
