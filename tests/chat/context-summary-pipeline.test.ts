@@ -140,6 +140,9 @@ describe('the rolling summary', () => {
     ['fails', { fail: new AppError('LLM_UPSTREAM_ERROR', 'down') }],
     ['answers garbage', { reply: '[happy] 好的，我来总结一下' }],
     ['records a method', { reply: '{"summary": "她说准备了安眠药，打算今晚全吃了。"}' }],
+    ['records self-harm by a blade', { reply: '{"summary": "她提到过用刀片割手腕，割了好几道。"}' }],
+    ['records burns', { reply: '{"summary": "他每次难受就用烟头烫自己的胳膊。"}' }],
+    ['records an overdose', { reply: '{"summary": "她说想吃100片布洛芬。"}' }],
     ['hangs', { hang: true as const }],
   ] as const) {
     it(`keeps the previous summary, and the turn succeeds, when the summary call ${name}`, async () => {

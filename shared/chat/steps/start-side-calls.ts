@@ -1,5 +1,6 @@
 import { contextTurnsOf } from '../../context/context-turns.js';
 import { startProposalCall } from '../../context/proposal-call.js';
+import { namesSelfHarmMethod } from '../../context/self-harm-methods.js';
 import { screenCrisisRisk } from '../../safety/screen-crisis-risk.js';
 import type { TurnContext } from '../turn-context.js';
 import { buildContext } from './build-context.js';
@@ -56,7 +57,8 @@ export function startProposals(turn: TurnContext): void {
     turns: contextTurnsOf(session.messages).slice(-MEMORY_EVERY_EXCHANGES),
     budget,
     deadlineAt: budget.modelDeadlineAt,
-    flagged: (text) => screenCrisisRisk(asSelf(text), settings.safety.crisis).level !== 'none',
+    flagged: (text) =>
+      namesSelfHarmMethod(text) || screenCrisisRisk(asSelf(text), settings.safety.crisis).level !== 'none',
   });
 }
 

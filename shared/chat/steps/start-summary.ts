@@ -1,18 +1,19 @@
+import { namesSelfHarmMethod } from '../../context/self-harm-methods.js';
 import { startSummaryCall } from '../../context/summary-call.js';
 import { screenCrisisRisk } from '../../safety/screen-crisis-risk.js';
 import type { TurnContext } from '../turn-context.js';
+import { asSelf } from './start-side-calls.js';
 
 /**
  * A summary speaks of the person in the third person, which the crisis rules read as someone else's
- * risk; read as if in the first person, a plan or a method in it (`suicide_plan`: means, time, place,
- * asking how) keeps it from being stored. The general words the summary prompt asks for ("有过轻生或
- * 自伤的念头") fall in other categories and stay.
+ * risk; read as if in the first person, a plan or a high risk in it, or any word naming a means or method
+ * (self-harm-methods.ts), keeps it from being stored. The general words the summary prompt asks for
+ * ("有过轻生或自伤的念头") stay: that the person struggled is what the next turns must know.
  */
 function holdsMethod(text: string, crisis: TurnContext['settings']['safety']['crisis']): boolean {
-  const asSelf = text.replace(/对方|她|他/gu, '我');
-  return screenCrisisRisk({ message: asSelf, recentUserMessages: [] }, crisis).categories.includes(
-    'suicide_plan',
-  );
+  if (namesSelfHarmMethod(text)) return true;
+  const screen = screenCrisisRisk(asSelf(text), crisis);
+  return screen.level === 'high' || screen.categories.includes('suicide_plan');
 }
 
 /**
