@@ -174,6 +174,35 @@ describe('the crisis judge', () => {
     expect(world.usage.tokens).toBe(40);
   });
 
+  it('goes to the fallback provider with the reply when the primary fails retryably', async () => {
+    const outage = new AppError('LLM_UNAVAILABLE', 'down', { retryable: true });
+    const world = fakeWorld({
+      judge: [{ fail: outage }],
+      script: [{ fail: outage }],
+      fallback: [{ reply: '[happy] 真好。' }],
+      fallbackJudge: [{ reply: judged('high', ['suicide_plan']) }],
+    });
+    world.crisisCare.judge.model = 'cheap-judge';
+    const reply = await runChatTurn(world.turn({ message: HARMLESS }));
+    expect(reply.safety?.level).toBe('high');
+    expect(reply.content).not.toContain('真好');
+    // The primary's cheap model is not a model of the fallback provider.
+    expect(world.fallback?.judgeAttempts[0]?.model).toBeUndefined();
+    expect(world.logs.some((line) => line.includes('crisis_judge.failover'))).toBe(true);
+  });
+
+  it('does not go to the fallback after a timeout or a refusal that will not change', async () => {
+    const refused = new AppError('LLM_UPSTREAM_ERROR', 'bad request', { retryable: false });
+    const world = fakeWorld({
+      judge: [{ fail: refused }],
+      fallback: [{ reply: '[happy] 真好。' }],
+      fallbackJudge: [{ reply: judged('high') }],
+    });
+    const reply = await runChatTurn(world.turn({ message: HARMLESS }));
+    expect(reply.safety).toBeUndefined();
+    expect(world.fallback?.judgeAttempts).toHaveLength(0);
+  });
+
   it('is not asked when the screen already answered high, nor when it is off', async () => {
     const on = fakeWorld({ judge: [] });
     expect((await runChatTurn(on.turn({ message: '我想自杀' }))).safety?.level).toBe('high');

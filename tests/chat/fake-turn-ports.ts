@@ -178,6 +178,8 @@ export function fakeWorld(
     wechat?: MarkerContentCheck;
     /** The judge's answers; given, the judge is on. */
     judge?: ModelStep[];
+    /** The judge's answers on the fallback provider. */
+    fallbackJudge?: ModelStep[];
   } = {},
 ): FakeWorld {
   const timers = new VirtualTimers();
@@ -190,7 +192,10 @@ export function fakeWorld(
     lateSideCalls: new LateSideCallStore(),
     usage: new MemoryUsageStore(),
     model: new ScriptedModel(timers, options.script ?? [], options.judge ?? []),
-    fallback: options.fallback === undefined ? undefined : new ScriptedModel(timers, options.fallback),
+    fallback:
+      options.fallback === undefined
+        ? undefined
+        : new ScriptedModel(timers, options.fallback, options.fallbackJudge ?? []),
     wechat: options.wechat ?? new MarkerContentCheck(),
     logs,
     limits: { messagesPerMinute: 100, messagesPerDay: 1000, tokensPerDay: 1_000_000 },

@@ -1,4 +1,5 @@
 import { AppError } from '../../errors/app-error.js';
+import type { ChatModel } from '../../model/chat-model.js';
 import { askCrisisJudge } from '../../safety/crisis-judge.js';
 import type { CrisisScreen } from '../../safety/screen-crisis-risk.js';
 import type { TurnContext } from '../turn-context.js';
@@ -17,33 +18,46 @@ export function startCrisisJudge(turn: TurnContext): void {
   const startedAt = budget.now();
   const deadlineAt = Math.min(startedAt + judge.timeoutMs, budget.modelDeadlineAt);
   const durationMs = () => Math.round(budget.now() - startedAt);
-  turn.crisisJudgement = askCrisisJudge(turn.ports.model, turn.request.message, {
-    prompt: turn.settings.safety.crisis.judgePrompt,
-    model: judge.model,
-    timers: budget.timers,
-    deadlineAt,
-  }).then(
-    (answer): CrisisScreen | undefined => {
-      turn.judgeUsage = answer.usage;
-      if (answer.screen === undefined) {
-        logger.warn('crisis_judge.unreadable', { duration_ms: durationMs() });
+  const ask = (model: ChatModel, judgeModel: string | undefined) =>
+    askCrisisJudge(model, turn.request.message, {
+      prompt: turn.settings.safety.crisis.judgePrompt,
+      model: judgeModel,
+      timers: budget.timers,
+      deadlineAt,
+    });
+  const fallback = turn.ports.fallbackModel;
+  turn.crisisJudgement = ask(turn.ports.model, judge.model)
+    .catch((error: unknown) => {
+      // The reply fails over to the second provider on such an error; the judge goes with it, so a
+      // safety layer does not vanish exactly when the primary is degraded. A timeout has used its time.
+      if (fallback === undefined || !(error instanceof AppError) || !error.retryable) throw error;
+      if (error.code === 'LLM_TIMEOUT') throw error;
+      logger.warn('crisis_judge.failover', { code: error.code, duration_ms: durationMs() });
+      // CRISIS_JUDGE_MODEL names a model of the primary provider: the fallback uses its own.
+      return ask(fallback, undefined);
+    })
+    .then(
+      (answer): CrisisScreen | undefined => {
+        turn.judgeUsage = answer.usage;
+        if (answer.screen === undefined) {
+          logger.warn('crisis_judge.unreadable', { duration_ms: durationMs() });
+          return undefined;
+        }
+        logger.info('crisis_judge.answered', {
+          level: answer.screen.level,
+          categories: answer.screen.categories.join(','),
+          duration_ms: durationMs(),
+          prompt_tokens: answer.usage?.promptTokens,
+          completion_tokens: answer.usage?.completionTokens,
+        });
+        return answer.screen;
+      },
+      (error: unknown) => {
+        logger.warn('crisis_judge.failed', {
+          code: error instanceof AppError ? error.code : 'INTERNAL',
+          duration_ms: durationMs(),
+        });
         return undefined;
-      }
-      logger.info('crisis_judge.answered', {
-        level: answer.screen.level,
-        categories: answer.screen.categories.join(','),
-        duration_ms: durationMs(),
-        prompt_tokens: answer.usage?.promptTokens,
-        completion_tokens: answer.usage?.completionTokens,
-      });
-      return answer.screen;
-    },
-    (error: unknown) => {
-      logger.warn('crisis_judge.failed', {
-        code: error instanceof AppError ? error.code : 'INTERNAL',
-        duration_ms: durationMs(),
-      });
-      return undefined;
-    },
-  );
+      },
+    );
 }
