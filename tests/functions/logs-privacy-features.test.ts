@@ -148,17 +148,19 @@ describe.each(adaptersUnderTest(() => services))('the logs of the new paths ($na
     const endings: string[][] = [];
     let replyId: string | undefined;
     for (let index = 0; index < 12; index += 1) {
-      if (index === 4)
+      // The failures come before any turn falls out of the budget, so every summary call has a whole
+      // (slow) reply beside it and its outcome is logged by its own turn, not left late.
+      if (index === 1)
         replyPlan.push({ kind: 'error-mid-stream', partialContent: PARTIAL_REPLY, message: UPSTREAM_QUOTE });
-      if (index === 5) replyPlan.push({ kind: 'error', status: 401, message: UPSTREAM_QUOTE });
+      if (index === 2) replyPlan.push({ kind: 'error', status: 401, message: UPSTREAM_QUOTE });
       const answer = await stream(index);
       endings.push(answer.events.map((entry) => entry.event));
       const { done } = deltasAndDone(answer.events);
       if (done !== undefined) replyId = String(done.message_id);
     }
     // Failed after meta: mid-stream (its words held or shown, as the judge's timing has it), and before any word.
-    expect([endings[4]?.[0], endings[4]?.at(-1)]).toEqual(['meta', 'error']);
-    expect(endings[5]).toEqual(['meta', 'error']);
+    expect([endings[1]?.[0], endings[1]?.at(-1)]).toEqual(['meta', 'error']);
+    expect(endings[2]).toEqual(['meta', 'error']);
     expect(endings.filter((names) => names.at(-1) === 'done').length).toBe(10);
 
     await history({ action: 'rename_session', session_id: 's_log', title: RENAMED });
