@@ -40,6 +40,8 @@ export interface TimedRequestRecord extends EmulatorRequestRecord {
 export interface InjectedFault {
   /** Only requests with this action (e.g. 'database.modifyDocument'); any action if omitted. */
   action?: string;
+  /** Only requests on this collection (e.g. 'chat_memories'); any collection if omitted. */
+  collection?: string;
   /** How many matching requests to affect (default 1). */
   times?: number;
   /** Reply HTTP 200 `{code, message, requestId}` without executing the request. */
@@ -132,8 +134,12 @@ export async function startCloudbaseEmulator(
   const { later, cancelAll: cancelTimers } = createDelayedTasks();
   const weChat = createWeChatOpenApiFake({ envId });
 
-  const takeFault = (action: string): InjectedFault | undefined => {
-    const pending = faults.find(({ fault }) => fault.action === undefined || fault.action === action);
+  const takeFault = (action: string, collection: string | undefined): InjectedFault | undefined => {
+    const pending = faults.find(
+      ({ fault }) =>
+        (fault.action === undefined || fault.action === action) &&
+        (fault.collection === undefined || fault.collection === collection),
+    );
     if (!pending) return undefined;
     pending.remaining -= 1;
     if (pending.remaining <= 0) faults = faults.filter((entry) => entry !== pending);
@@ -185,7 +191,7 @@ export async function startCloudbaseEmulator(
     response.once('finish', () => {
       timing.endedAt = performance.now();
     });
-    const fault = takeFault(action);
+    const fault = takeFault(action, collection);
     if (!fault) {
       const result = execute(body, action);
       if (requestDelayMs > 0) later(requestDelayMs, () => sendJson(response, 200, result));

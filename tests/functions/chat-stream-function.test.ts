@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildFunctions } from '../../scripts/build.js';
 import { mintAuthToken } from '../../shared/auth/auth-token.js';
+import { fragments, spokenText } from '../support/log-fragments.js';
 import { deltasAndDone, postAndLeave, postForStream, type ReadEvent } from '../support/read-event-stream.js';
 import { startTestServices, TEST_COLLECTION, type TestServices } from '../support/test-services.js';
 
@@ -21,6 +22,8 @@ let services: TestServices;
 let deployDir: string;
 let server: ChildProcess;
 let baseUrl: string;
+/** Everything the framework and our code wrote to the child's stdout and stderr, from its start. */
+let serverOutput = '';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -44,18 +47,17 @@ async function startBootstrap(functionDir: string, environment: Record<string, s
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await new Promise<void>((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`framework did not start: ${output}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`framework did not start: ${serverOutput}`)), 15_000);
     const read = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Server listening')) {
+      serverOutput += chunk.toString();
+      if (serverOutput.includes('Server listening')) {
         clearTimeout(timer);
         resolve();
       }
     };
     child.stdout?.on('data', read);
     child.stderr?.on('data', read);
-    child.on('exit', (code) => reject(new Error(`framework exited ${code}: ${output}`)));
+    child.on('exit', (code) => reject(new Error(`framework exited ${code}: ${serverOutput}`)));
   });
   return { child, url: `http://127.0.0.1:${port}` };
 }
@@ -73,7 +75,8 @@ beforeAll(async () => {
       LLM_MAX_ATTEMPTS: '2',
       // The judge's wait is unit-tested (tests/chat/stream); here the fake model answers the reply only.
       CRISIS_JUDGE: 'off',
-      LOG_LEVEL: 'warn',
+      // Our info lines too, so the check that no words reach the output looks at every turn's lines.
+      LOG_LEVEL: 'info',
     }) as Record<string, string>),
   });
   server = started.child;
@@ -215,5 +218,59 @@ describe('the built chat-stream function under the functions framework', () => {
     const { done } = deltasAndDone(resend.events);
     expect(done?.content).toBe(`慢慢来，我一直都在。\n\n${AI_LABEL}`);
     expect(services.model.requests()).toHaveLength(1);
+  });
+
+  it("keeps the message and reply texts out of the framework's and our output and the framework's log files", async () => {
+    const said = '我在银杏大道的琴行教课，最近总被家长投诉';
+    const reply = '[caring] 琴行的委屈一定很难熬，你已经很努力了。';
+    const failedSaid = '被投诉以后我整晚都在想辞职信怎么写';
+    const partial = '[sad] 辞职信的事我们可以';
+    const upstream = '供应商报错里带着原话：辞职信怎么写';
+    services.model.enqueue(
+      { kind: 'reply', content: reply, deltas: ['[caring] 琴行的委屈', '一定很难熬，', '你已经很努力了。'] },
+      { kind: 'error-mid-stream', partialContent: partial, status: 500, message: upstream },
+    );
+    const answered = await postForStream(
+      `${baseUrl}/api/chat/stream`,
+      { session_id: 's_quiet', message: said, client_msg_id: 'c_quiet_1' },
+      bearer('o_quiet'),
+    );
+    expect(deltasAndDone(answered.events).text).toBe('琴行的委屈一定很难熬，你已经很努力了。');
+    const failed = await postForStream(
+      `${baseUrl}/api/chat/stream`,
+      { session_id: 's_quiet', message: failedSaid, client_msg_id: 'c_quiet_2' },
+      bearer('o_quiet'),
+    );
+    expect(failed.events.at(-1)?.event).toBe('error');
+
+    // The framework writes its access log to /tmp/logs (scf_bootstrap's --logDirname); its lines carry its pid.
+    const frameworkLines = async () => {
+      const files = ['accesslog.log', 'usercodelog.log'].map((name) => path.join('/tmp/logs', name));
+      const texts = await Promise.all(files.map((file) => readFile(file, 'utf8').catch(() => '')));
+      return texts
+        .join('\n')
+        .split('\n')
+        .filter((line) => line.includes(`"pid":${server.pid}`));
+    };
+    // Both turns' lines are in (the logger and the framework write after the answer has gone).
+    for (let waited = 0; waited < 5_000; waited += 50) {
+      const accessed = (await frameworkLines()).filter((line) => line.includes('/api/chat/stream'));
+      if (serverOutput.includes('"event":"stream.failed"') && accessed.length >= 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const framework = (await frameworkLines()).join('\n');
+    expect(framework).toContain('"path":"/api/chat/stream"');
+    expect(serverOutput).toContain('"event":"chat.turn"');
+    expect(serverOutput).toContain('"event":"stream.failed"');
+    const forbidden = [
+      SECRET,
+      services.model.apiKey,
+      ...[said, failedSaid, reply, partial, upstream].flatMap(spokenText),
+      ...fragments('琴行的委屈一定很难熬'),
+    ];
+    for (const fragment of forbidden) {
+      expect(serverOutput, `output holds "${fragment}"`).not.toContain(fragment);
+      expect(framework, `framework log holds "${fragment}"`).not.toContain(fragment);
+    }
   });
 });

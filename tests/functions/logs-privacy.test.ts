@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chatEndpoint } from '../../shared/endpoints/chat-endpoint.js';
 import { historyEndpoint } from '../../shared/endpoints/history-endpoint.js';
 import { createFunctionHandler } from '../../shared/runtime/create-function-handler.js';
+import { fragments, PRIVACY_SECRETS } from '../support/log-fragments.js';
 import {
   recordingLogger,
   startTestServices,
@@ -26,11 +27,9 @@ beforeEach(() => {
   services.model.reset();
 });
 
-const SECRETS = {
-  CLOUDBASE_SECRET_KEY: 'cloudbase-secret-NEVER-LOG-abcdef',
-  AUTH_TOKEN_SECRET: 'auth-secret-NEVER-LOG-0123456789abcdefghij',
-};
+const SECRETS = PRIVACY_SECRETS;
 
+// The paths issues 10 to 12 added (stream, judge, summary, memory, notes): logs-privacy-features.test.ts.
 describe('the logs of a whole conversation', () => {
   it('carry ids, lengths and codes, and never a word of it or a secret', async () => {
     const { logger, lines } = recordingLogger();
@@ -98,11 +97,3 @@ describe('the logs of a whole conversation', () => {
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
   });
 });
-
-/** Every 4-character piece of a text: a log that quotes any part of it is caught. */
-function fragments(text: string): string[] {
-  const characters = [...text];
-  return characters
-    .slice(0, Math.max(1, characters.length - 3))
-    .map((_, index) => characters.slice(index, index + 4).join(''));
-}
