@@ -113,6 +113,7 @@ describe('side calls of a turn that ends without its commit', () => {
     const history = Array.from({ length: 12 }, (_, index) => ({
       role: index % 2 === 1 ? ('agent' as const) : ('user' as const),
       content: `第${index}句`.padEnd(60, '嗯'),
+      timestamp: undefined,
     }));
     world.model.summaryScript.push({ reply: '{"summary": "晚到的摘要"}', spendMs: 5_000 });
     world.model.script.push({ reply: '[caring] 我在听。', spendMs: 1_000, tokens: 100 });
