@@ -28,6 +28,10 @@ export class LateSideCallStore {
   private readonly kept = new Map<string, LateSideCalls>();
 
   keep(key: SessionKey, calls: LateSideCalls): void {
+    // Results past their time are of no use and hold a person's words: gone at the next keep.
+    for (const [keptId, kept] of this.kept) {
+      if (calls.keptAt - kept.keptAt > LATE_RESULT_KEEP_MS) this.kept.delete(keptId);
+    }
     const id = keyOf(key);
     this.kept.delete(id);
     this.kept.set(id, calls);

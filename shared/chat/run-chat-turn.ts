@@ -1,6 +1,7 @@
 import { toAppError } from '../errors/app-error.js';
 import { answerJudgedCrisis } from './answer-crisis.js';
 import { type ChatReply, toChatReply } from './chat-reply.js';
+import { holdLateSideCalls } from './side-call-results.js';
 import { announceStream } from './steps/announce-stream.js';
 import { applyCrisisJudgement } from './steps/apply-crisis-judgement.js';
 import { buildContext } from './steps/build-context.js';
@@ -99,6 +100,10 @@ export async function runChatTurn(turn: TurnContext, steps = chatTurnSteps): Pro
       ? failure
       : failure.withSafety({ level: turn.crisis.level, resources: turn.settings.safety.crisis.resources });
   } finally {
+    // Whatever ended the turn (a resend replayed after the side calls started, too): its side calls are
+    // closed, what they still write is kept for the next turn, and their tokens are counted.
+    await recordTokens(turn);
+    holdLateSideCalls(turn, { stored: false });
     await refundUnusedCharge(turn);
   }
 }

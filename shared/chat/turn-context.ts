@@ -106,7 +106,7 @@ export interface TurnContext {
   /** The title and memory proposals' call, started beside the reply call when one is due. */
   proposalCall: ProposalCall | undefined;
   /** Proposals an earlier turn's call made after that turn ended, stored with this turn's commit. */
-  lateProposals: Proposals | undefined;
+  lateProposals: (Proposals & { startedAt: string }) | undefined;
   /** Session fields stored in the write that completes the turn (the summary when it is ready). */
   sessionChanges: SessionChanges | undefined;
   /** Model calls this turn made: a turn that made none gives its count back. */

@@ -53,7 +53,16 @@ export async function beginTurnRecord(
   };
   const begun = await turnStorage(
     turn,
-    () => turn.ports.store.beginTurn({ key, seedMessages, question, now: receivedAt, sessionExisted }),
+    () =>
+      turn.ports.store.beginTurn({
+        key,
+        seedMessages,
+        question,
+        now: receivedAt,
+        sessionExisted,
+        // Known by now: the screens ran before the words are stored.
+        flagged: turn.crisis.level !== 'none',
+      }),
     deadlineAt,
   );
   if (begun.started) return { kind: 'new', words: { question, seedMessages, settled: false } };

@@ -40,14 +40,15 @@ export async function chargeMessage(turn: TurnContext): Promise<UsageCharge> {
 }
 
 /**
- * A send that stored nothing new and asked no model (a replay, a wait, a conflict, a refusal) gives its
+ * A send that stored nothing new and asked no model, side calls included (a replay, a wait, a conflict, a refusal) gives its
  * count back. One whose words were stored keeps it even when the model was never asked (a blocked
  * message, a check that failed closed), so sending blocked messages in a loop is not free.
  */
 export async function refundUnusedCharge(turn: TurnContext): Promise<void> {
   const usage = turn.ports.usage;
-  if (usage === undefined || turn.usage.kind !== 'counted' || turn.modelCalls > 0 || turn.words !== undefined)
-    return;
+  // A side call started is a model call, even when the turn then turned out to be a resend.
+  const askedModel = turn.modelCalls > 0 || turn.summaryCall !== undefined || turn.proposalCall !== undefined;
+  if (usage === undefined || turn.usage.kind !== 'counted' || askedModel || turn.words !== undefined) return;
   turn.usage = { kind: 'uncounted' };
   await turn.budget
     .within(
@@ -64,7 +65,7 @@ export async function refundUnusedCharge(turn: TurnContext): Promise<void> {
  * did not (the turn failed): what they write is kept for the session's next turn.
  */
 export async function recordTokens(turn: TurnContext): Promise<void> {
-  const summaryTokens = closeSideCalls(turn, { committing: false }).tokens;
+  const summaryTokens = closeSideCalls(turn).tokens;
   const usage = turn.ports.usage;
   const used = [turn.completion?.usage, turn.judgeUsage];
   if (usage === undefined || turn.tokensRecorded) return;

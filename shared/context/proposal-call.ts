@@ -16,7 +16,8 @@ export interface Proposals {
   memory: string[];
 }
 
-export type ProposalCall = SideCall<Proposals>;
+/** `startedAt`: the wall time the call started; what the user deleted since is not learned from it. */
+export type ProposalCall = SideCall<Proposals> & { readonly startedAt: string };
 
 export interface ProposalRequest {
   model: ChatModel;
@@ -29,6 +30,8 @@ export interface ProposalRequest {
   turns: readonly ContextTurn[];
   budget: TurnBudget;
   deadlineAt: number;
+  /** The wall time now, ISO 8601. */
+  startedAt: string;
   /** True for a text the crisis screen flags: never stored, as a title or as memory. */
   flagged: (text: string) => boolean;
 }
@@ -37,7 +40,7 @@ export interface ProposalRequest {
 export function startProposalCall(request: ProposalRequest): ProposalCall | undefined {
   const material = proposalMaterial(request);
   if (material === undefined) return undefined;
-  return startSideCall({
+  const call = startSideCall({
     model: request.model,
     messages: [
       { role: 'system', content: request.prompt },
@@ -48,6 +51,7 @@ export function startProposalCall(request: ProposalRequest): ProposalCall | unde
     deadlineAt: request.deadlineAt,
     parse: (answer) => parseProposals(answer, request),
   });
+  return { ...call, startedAt: request.startedAt };
 }
 
 function proposalMaterial(request: ProposalRequest): string | undefined {

@@ -14,8 +14,9 @@ const maxTries = 5;
 /**
  * The memory as one document per user in its own collection (`CLOUDBASE_MEMORY_COLLECTION`), with
  * `_id = "m_" + sha256(user_id)[0:40]`, every query also filtered on `user_id`. A change reads the
- * document, applies the rule and writes the result conditional on the `revision` it read
- * (`where({_id, user_id, revision}).update(...)`, or `add` for a first document): a concurrent writer
+ * document, applies the rule and writes the result conditional on the `revision` it read and on the
+ * document being the same one (`where({_id, user_id, revision, created_at, generation}).update(...)`,
+ * or `add` for a first document): a concurrent writer, or a delete_all and a new document since,
  * makes the condition miss, and the change is decided again on what is there now. A change costs two
  * requests, or one when the caller passes the document it read (a chat turn's proposals, written beside
  * its commit, so the turn still waits for 3 requests in sequence).
@@ -55,11 +56,21 @@ export function createCloudbaseMemoryStore(settings: {
               ? await insertUnlessPresent(memories, documentId(userId), next)
               : await updateWhere(
                   memories,
-                  { ...ownedBy(userId), revision: current.revision },
+                  // The revision alone could match again in a document deleted and created anew since.
+                  {
+                    ...ownedBy(userId),
+                    revision: current.revision,
+                    created_at: current.created_at,
+                    ...(current.generation === undefined ? {} : { generation: current.generation }),
+                  },
                   {
                     enabled: next.enabled,
                     // Replaced whole: _.set stores the object as given instead of merging its fields.
                     items: command.set(next.items),
+                    ...(next.forgotten === undefined ? {} : { forgotten: command.set(next.forgotten) }),
+                    ...(next.forgotten_before === undefined
+                      ? {}
+                      : { forgotten_before: next.forgotten_before }),
                     revision: next.revision,
                     updated_at: next.updated_at,
                   },

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
 
 /**
@@ -11,6 +12,9 @@ export const MEMORY_SCHEMA_VERSION = 1;
 export const MEMORY_MAX_ITEMS = 30;
 /** Most characters (graphemes, as a person counts them) of one item. */
 export const MEMORY_ITEM_MAX_CHARS = 100;
+
+/** Most deleted items whose hashes are kept, so the model does not learn them again; the oldest go first. */
+export const MEMORY_MAX_FORGOTTEN = 200;
 
 export const memorySourceSchema = z.enum(['user', 'model']);
 export type MemorySource = z.infer<typeof memorySourceSchema>;
@@ -35,6 +39,23 @@ export const memoryDocumentSchema = z.object({
   items: z.record(z.string(), memoryItemSchema),
   /** Counts the writes; each write is conditional on the revision it read. */
   revision: z.number(),
+  /**
+   * Random, set when the document is created and never changed: each write is also conditional on it, so
+   * a document deleted and created again (delete_all, then the memory turned on) never matches a
+   * revision read from the one before. Absent on documents created before it existed.
+   */
+  generation: z.optional(z.string()),
+  /**
+   * What the user removed, so the model does not learn it again: `f_<hash>` of each deleted item's
+   * comparable text (memory-rules.ts), never the text, with the time it was deleted; at most
+   * MEMORY_MAX_FORGOTTEN. delete_all removes them with the document.
+   */
+  forgotten: z.optional(z.record(z.string(), z.string())),
+  /**
+   * The last time the user deleted or cleared items or turned the memory off: proposals from a model call
+   * that started before it were made from what the user has since taken back, and are dropped.
+   */
+  forgotten_before: z.optional(z.string()),
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -67,6 +88,7 @@ export function emptyMemory(userId: string, now: string): MemoryDocument {
     enabled: false,
     items: {},
     revision: 0,
+    generation: randomBytes(8).toString('hex'),
     created_at: now,
     updated_at: now,
   };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AppError } from '../errors/app-error.js';
 import { normaliseText } from '../text/normalise-text.js';
 import { exceedsCharacters, hasVisibleText } from '../validation/visible-text.js';
@@ -5,6 +6,7 @@ import {
   emptyMemory,
   itemKey,
   MEMORY_ITEM_MAX_CHARS,
+  MEMORY_MAX_FORGOTTEN,
   MEMORY_MAX_ITEMS,
   type MemoryDocument,
   type MemoryItem,
@@ -29,9 +31,13 @@ export interface ProposalOutcome {
 /** Proposals one call considers; more are the model misbehaving. */
 export const MEMORY_MAX_PROPOSALS = 10;
 
+/** Turning it off also drops the proposals of calls already running (`forgotten_before`). */
 export function setEnabled(enabled: boolean, now: string): MemoryChange<boolean> {
   return (current) => ({
-    next: current.enabled === enabled ? undefined : { ...current, enabled, updated_at: now },
+    next:
+      current.enabled === enabled
+        ? undefined
+        : { ...current, enabled, updated_at: now, ...(enabled ? {} : { forgotten_before: now }) },
     value: enabled,
   });
 }
@@ -66,41 +72,82 @@ export function updateUserItem(id: string, text: string, now: string): MemoryCha
   };
 }
 
+/** The item is gone, and the model does not learn it again (forgotten: its hash, never its text). */
 export function deleteItem(id: string, now: string): MemoryChange<boolean> {
   return (current) => {
-    if (current.items[itemKey(id)] === undefined) return { next: undefined, value: false };
+    const removed = current.items[itemKey(id)];
+    if (removed === undefined) return { next: undefined, value: false };
     const { [itemKey(id)]: _removed, ...items } = current.items;
-    return { next: { ...current, items, updated_at: now }, value: true };
+    return { next: forgetting({ ...current, items }, [removed], now), value: true };
   };
 }
 
-/** Deletes every item; the setting stays as it is. */
+/** Deletes every item, each remembered as forgotten; the setting stays as it is. */
 export function clearItems(now: string): MemoryChange<number> {
   return (current) => {
-    const count = Object.keys(current.items).length;
-    return { next: count === 0 ? undefined : { ...current, items: {}, updated_at: now }, value: count };
+    const removed = Object.values(current.items);
+    if (removed.length === 0) return { next: undefined, value: 0 };
+    return { next: forgetting({ ...current, items: {} }, removed, now), value: removed.length };
   };
+}
+
+/**
+ * The hashes of removed items, newest kept past MEMORY_MAX_FORGOTTEN, and the time from which the
+ * proposals of a call started earlier are dropped.
+ */
+function forgetting(document: MemoryDocument, removed: readonly MemoryItem[], now: string): MemoryDocument {
+  const forgotten = { ...document.forgotten };
+  for (const item of removed) {
+    const key = forgottenKey(document.user_id, item.text);
+    delete forgotten[key];
+    forgotten[key] = now;
+  }
+  const kept = Object.entries(forgotten)
+    .sort(([, left], [, right]) => left.localeCompare(right))
+    .slice(-MEMORY_MAX_FORGOTTEN);
+  return { ...document, forgotten: Object.fromEntries(kept), forgotten_before: now, updated_at: now };
+}
+
+/**
+ * `f_` and 16 bytes of sha256 over the user id and the comparable text: two wordings that compare
+ * as the same item share it. Short texts can be guessed back from it by whoever holds the database
+ * (docs/privacy.md), which is why only a bounded list is kept and delete_all removes it.
+ */
+export function forgottenKey(userId: string, text: string): string {
+  const digest = createHash('sha256')
+    .update(`${userId}\u0000${comparable(text)}`)
+    .digest('hex');
+  return `f_${digest.slice(0, 32)}`;
 }
 
 /**
  * The model's proposals from a conversation, only while the memory is on. A proposal that repeats an
  * item (the same words once spelling, spaces and punctuation are set aside, or one holding the other)
  * is merged: a model item takes the fuller wording and the session; a user item is never touched. New
- * items are added while there is room and dropped past `MEMORY_MAX_ITEMS`: nothing is evicted.
+ * items are added while there is room and dropped past `MEMORY_MAX_ITEMS`: nothing is evicted. What the
+ * user deleted is not learned again: a proposal with a deleted item's words is dropped, and so is every
+ * proposal of a call that started (`startedAt`) before the user last deleted, cleared or turned it off.
  */
 export function applyProposals(
   proposals: readonly string[],
   sessionId: string | undefined,
   now: string,
   newId: () => string,
+  startedAt: string = now,
 ): MemoryChange<ProposalOutcome> {
   return (current) => {
     const outcome: ProposalOutcome = { added: 0, merged: 0, dropped: 0 };
-    if (!current.enabled) return { next: undefined, value: { ...outcome, dropped: proposals.length } };
+    const stale = current.forgotten_before !== undefined && startedAt < current.forgotten_before;
+    if (!current.enabled || stale)
+      return { next: undefined, value: { ...outcome, dropped: proposals.length } };
     let next = current;
     for (const [index, proposal] of proposals.entries()) {
       const text = usableProposal(proposal);
-      if (text === undefined || index >= MEMORY_MAX_PROPOSALS) {
+      if (
+        text === undefined ||
+        index >= MEMORY_MAX_PROPOSALS ||
+        current.forgotten?.[forgottenKey(current.user_id, text)] !== undefined
+      ) {
         outcome.dropped += 1;
         continue;
       }
@@ -124,6 +171,22 @@ export function applyProposals(
       outcome.added += 1;
     }
     return { next: next === current ? undefined : next, value: outcome };
+  };
+}
+
+/** See MemoryStore.undoProposals: only the model's items this very write left, found by session and time. */
+export function undoProposals(sessionId: string, at: string, before: MemoryDocument): MemoryChange<number> {
+  return (current) => {
+    let items = current.items;
+    let undone = 0;
+    for (const [key, item] of Object.entries(current.items)) {
+      if (item.source !== 'model' || item.session_id !== sessionId || item.updated_at !== at) continue;
+      const { [key]: _written, ...rest } = items;
+      const previous = before.generation === current.generation ? before.items[key] : undefined;
+      items = previous === undefined ? rest : { ...rest, [key]: previous };
+      undone += 1;
+    }
+    return { next: undone === 0 ? undefined : { ...current, items, updated_at: at }, value: undone };
   };
 }
 

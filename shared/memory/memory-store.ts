@@ -10,6 +10,7 @@ import {
   type ProposalOutcome,
   setEnabled,
   startingDocument,
+  undoProposals,
   updateUserItem,
 } from './memory-rules.js';
 
@@ -37,7 +38,9 @@ export interface MemoryStore {
   clearItems(userId: string, now: string): Promise<number>;
   /**
    * What the model proposed from a conversation (`sessionId`): nothing while the memory is off;
-   * duplicates merged; items the user wrote or edited never changed; never past MEMORY_MAX_ITEMS.
+   * duplicates merged; items the user wrote or edited never changed; never past MEMORY_MAX_ITEMS; none
+   * the user deleted, and nothing from a call started before the user last deleted, cleared or turned
+   * the memory off.
    */
   applyProposals(
     userId: string,
@@ -46,7 +49,15 @@ export interface MemoryStore {
     now: string,
     /** The document as the caller read it: the first try decides on it instead of reading again. */
     known?: MemoryDocument | undefined,
+    /** When the model call that made them started (default `now`). */
+    startedAt?: string,
   ): Promise<ProposalOutcome>;
+  /**
+   * Takes back what `applyProposals(…, sessionId, at, …)` wrote when its turn could not be stored (the
+   * session was deleted meanwhile): items it added are deleted, items it refreshed get back their
+   * version in `before` (the document it decided on). An item changed since is left alone.
+   */
+  undoProposals(userId: string, sessionId: string, at: string, before: MemoryDocument): Promise<number>;
   /** Deletes the whole memory, items and setting (delete_all, the retention sweep); true when there was one. */
   deleteMemory(userId: string): Promise<boolean>;
 }
@@ -106,8 +117,10 @@ export function memoryStoreOver(backend: MemoryBackend, newId: () => string = me
     updateItem: (userId, id, text, now) => change(userId, now, updateUserItem(id, text, now)),
     deleteItem: (userId, id, now) => change(userId, now, deleteItem(id, now)),
     clearItems: (userId, now) => change(userId, now, clearItems(now)),
-    applyProposals: (userId, proposals, sessionId, now, known) =>
-      change(userId, now, applyProposals(proposals, sessionId, now, newId), known),
+    applyProposals: (userId, proposals, sessionId, now, known, startedAt) =>
+      change(userId, now, applyProposals(proposals, sessionId, now, newId, startedAt), known),
+    undoProposals: (userId, sessionId, at, before) =>
+      change(userId, at, undoProposals(sessionId, at, before)),
     async deleteMemory(userId) {
       assertUserId(userId);
       return storageCall(() => backend.remove(userId));

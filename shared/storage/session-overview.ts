@@ -15,6 +15,9 @@ export const TITLE_MAX_CHARS = 30;
 export const DEFAULT_TITLE_CHARS = 16;
 /** Characters of the last message a session list shows. */
 export const PREVIEW_CHARS = 40;
+/** What the session list shows instead of words the crisis screen flagged (a title, a preview). */
+export const NEUTRAL_TITLE = '新的对话';
+export const NEUTRAL_PREVIEW = '新的消息';
 /** Most characters of the reason given with feedback. */
 export const FEEDBACK_REASON_MAX_CHARS = 200;
 
@@ -42,7 +45,9 @@ export function defaultTitle(messages: readonly StoredMessage[]): string | undef
   return first === undefined ? undefined : firstCharacters(first.content, DEFAULT_TITLE_CHARS);
 }
 
+/** A reply to a flagged turn (it has a `safety_level`) is previewed neutrally, as its question is. */
 export function previewOf(message: StoredMessage): string {
+  if (message.safety_level !== undefined) return NEUTRAL_PREVIEW;
   return firstCharacters(message.content, PREVIEW_CHARS);
 }
 

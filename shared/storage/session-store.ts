@@ -28,6 +28,11 @@ export interface BeginTurnInput {
    * (create or append); correctness never depends on it, since another writer may have won meanwhile.
    */
   sessionExisted: boolean;
+  /**
+   * The crisis screen flagged the message: on a shared phone the session list must not show its words,
+   * so the title a new session starts with and the preview are neutral (session-overview.ts).
+   */
+  flagged?: boolean;
 }
 
 export type BeginTurnResult = { started: true } | { started: false; existing: StoredTurn };

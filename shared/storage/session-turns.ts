@@ -1,6 +1,12 @@
 import { AppError } from '../errors/app-error.js';
 import { SESSION_SCHEMA_VERSION, type StoredMessage, type TurnStatus } from './session-document.js';
-import { defaultTitle, overviewAfterReply, previewOf } from './session-overview.js';
+import {
+  defaultTitle,
+  NEUTRAL_PREVIEW,
+  NEUTRAL_TITLE,
+  overviewAfterReply,
+  previewOf,
+} from './session-overview.js';
 import {
   clientKey,
   isKeyableId,
@@ -84,7 +90,7 @@ export function appendOf(input: BeginTurnInput): Append {
     question: storedQuestion({ ...question, client_msg_id: clientId }),
     messageId: question.message_id,
     clientKey: clientKey(clientId),
-    preview: previewOf(question),
+    preview: input.flagged === true ? NEUTRAL_PREVIEW : previewOf(question),
     state: {
       attempt_id: question.attempt_id ?? '',
       attempt_at: question.attempt_at ?? input.now,
@@ -96,7 +102,8 @@ export function appendOf(input: BeginTurnInput): Append {
 
 /**
  * The session a first turn creates: the client's history, then the question; titled by the first words
- * of its first user message until the model or the user gives it a title.
+ * of its first user message (neutrally when the question is flagged) until the model or the user gives
+ * it a title.
  */
 export function newRecord(input: BeginTurnInput): SessionRecord {
   const append = appendOf(input);
@@ -113,7 +120,7 @@ export function newRecord(input: BeginTurnInput): SessionRecord {
     turns: { [turnKey(append.messageId)]: append.state },
     client_msg_ids: { [append.clientKey]: append.messageId },
   };
-  const title = defaultTitle(messages);
+  const title = input.flagged === true ? NEUTRAL_TITLE : defaultTitle(messages);
   return title === undefined ? record : { ...record, title, title_source: 'message' };
 }
 

@@ -30,7 +30,14 @@ export class MemoryBackendInMemory {
           const { next, value } = decide(structuredClone(current));
           if (next === undefined) return value;
           await this.enter('update');
-          if (this.documents.get(userId)?.revision !== current?.revision) continue;
+          // As the CloudBase adapter's condition: the same revision of the same document.
+          const stored = this.documents.get(userId);
+          if (
+            stored?.revision !== current?.revision ||
+            stored?.created_at !== current?.created_at ||
+            stored?.generation !== current?.generation
+          )
+            continue;
           this.documents.set(userId, structuredClone(next));
           return value;
         }

@@ -183,6 +183,26 @@ describe.each(adaptersUnderTest(() => services))('memory and session notes ($nam
     expect(messages[1]).not.toHaveProperty('feedback');
   });
 
+  it('shows neutral words in the session list for a message the crisis screen flagged', async () => {
+    const handlers = functions();
+    const a = caller(alice, handlers);
+    const reply = await a.chat({ session_id: 's1', message: '我已经买好了安眠药' });
+    expect(reply).toHaveProperty('safety');
+    const { sessions } = await a.history<{ sessions: Record<string, unknown>[] }>({ action: 'sessions' });
+    expect(sessions[0]).toMatchObject({
+      title: '新的对话',
+      title_source: 'message',
+      last_message_preview: '新的消息',
+    });
+    expect(JSON.stringify(sessions)).not.toContain('安眠药');
+    // The next ordinary message is previewed as usual; the neutral title stays until one is given.
+    await a.chat({ session_id: 's1', message: '谢谢你陪我说话' });
+    const [after] = (await a.history<{ sessions: Record<string, unknown>[] }>({ action: 'sessions' }))
+      .sessions;
+    expect(after).toMatchObject({ title: '新的对话' });
+    expect(JSON.stringify(after)).not.toContain('安眠药');
+  });
+
   it('renames a session, takes feedback on replies only, and exports both with the memory', async () => {
     const handlers = functions();
     const a = caller(alice, handlers);

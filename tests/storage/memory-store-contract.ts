@@ -22,6 +22,10 @@ export interface MemoryStoreHarness {
 const alice = 'alice';
 const bob = 'bob';
 
+function never(): never {
+  throw new Error('the document was read');
+}
+
 function texts(items: readonly MemoryItem[]): string[] {
   return items.map((item) => item.text);
 }
@@ -112,6 +116,89 @@ export function testMemoryStore(name: string, setup: () => Promise<MemoryStoreHa
       expect(await store.clearItems(alice, minute(7))).toBe(2);
       expect(await store.clearItems(alice, minute(8))).toBe(0);
       expect(await store.read(alice)).toEqual({ enabled: true, items: [] });
+    });
+
+    it('does not learn again what the user deleted, and keeps only hashes of it', async () => {
+      await store.setEnabled(alice, true, minute(1));
+      await store.applyProposals(alice, ['有一只叫豆豆的猫', '在准备考研'], 's1', minute(2));
+      const [cat] = (await store.read(alice)).items;
+      await store.deleteItem(alice, cat?.id ?? '', minute(3));
+      // The same words, however spelt, from a call that started after the delete: dropped.
+      const again = await store.applyProposals(
+        alice,
+        ['有一只叫 豆豆 的猫！'],
+        's1',
+        minute(5),
+        undefined,
+        minute(4),
+      );
+      expect(again).toEqual({ added: 0, merged: 0, dropped: 1 });
+      await store.clearItems(alice, minute(6));
+      const cleared = await store.applyProposals(
+        alice,
+        ['在准备考研', '周末爬山'],
+        's1',
+        minute(8),
+        undefined,
+        minute(7),
+      );
+      expect(cleared).toEqual({ added: 1, merged: 0, dropped: 1 });
+      expect(texts((await store.read(alice)).items)).toEqual(['周末爬山']);
+      const stored = JSON.stringify(await harness.storedDocuments());
+      expect(stored).not.toContain('豆豆');
+      expect(stored).not.toContain('考研');
+      // The user may still write it themselves.
+      await store.addItem(alice, '有一只叫豆豆的猫', minute(9));
+      expect(texts((await store.read(alice)).items)).toEqual(['周末爬山', '有一只叫豆豆的猫']);
+      // delete_all takes the hashes too.
+      await store.deleteMemory(alice);
+      expect(await harness.storedDocuments()).toEqual([]);
+    });
+
+    it('drops the proposals of a call that started before the last delete, clear or off', async () => {
+      await store.setEnabled(alice, true, minute(1));
+      await store.addItem(alice, '一', minute(2));
+      await store.clearItems(alice, minute(4));
+      const late = await store.applyProposals(alice, ['养了一只猫'], 's1', minute(5), undefined, minute(3));
+      expect(late).toEqual({ added: 0, merged: 0, dropped: 1 });
+      await store.setEnabled(alice, false, minute(6));
+      await store.setEnabled(alice, true, minute(8));
+      const beforeOff = await store.applyProposals(
+        alice,
+        ['养了一只猫'],
+        's1',
+        minute(9),
+        undefined,
+        minute(5),
+      );
+      expect(beforeOff.dropped).toBe(1);
+      const after = await store.applyProposals(alice, ['养了一只猫'], 's1', minute(9), undefined, minute(7));
+      expect(after.added).toBe(1);
+    });
+
+    it('never writes over a document deleted and created again since it was read', async () => {
+      await store.setEnabled(alice, true, minute(1));
+      await store.addItem(alice, '旧的秘密', minute(2));
+      const read = await store.readDocument(alice);
+      // delete_all, then the memory on again with one item: the same revision number as the one read.
+      await store.deleteMemory(alice);
+      await store.setEnabled(alice, true, minute(3));
+      await store.addItem(alice, '新的一条', minute(4));
+      expect((await store.readDocument(alice))?.revision).toBe(read?.revision);
+      await store.applyProposals(alice, ['在准备考研'], 's1', minute(5), read);
+      expect(texts((await store.read(alice)).items)).toEqual(['新的一条', '在准备考研']);
+    });
+
+    it('takes back the proposals of a turn that could not be stored, and only those', async () => {
+      await store.setEnabled(alice, true, minute(1));
+      await store.applyProposals(alice, ['养了一只猫'], 's0', minute(2));
+      const before = await store.readDocument(alice);
+      await store.applyProposals(alice, ['养了一只猫，叫豆豆', '在准备考研'], 's1', minute(3), before);
+      await store.applyProposals(alice, ['周末爬山'], 's1', minute(4));
+      expect(await store.undoProposals(alice, 's1', minute(3), before ?? never())).toBe(2);
+      const items = (await store.read(alice)).items;
+      expect(texts(items)).toEqual(['养了一只猫', '周末爬山']);
+      expect(items[0]?.session_id).toBe('s0');
     });
 
     it('merges duplicate proposals and never changes what the user wrote or edited', async () => {

@@ -1,7 +1,8 @@
 import type { ReplyWithEmotion } from '../../emotion/resolve-reply-emotion.js';
+import { AppError } from '../../errors/app-error.js';
 import type { StoredMessage } from '../../storage/session-document.js';
 import { crisisReply, toChatReply } from '../chat-reply.js';
-import { closeSideCalls, storeProposals } from '../side-call-results.js';
+import { closeSideCalls, holdLateSideCalls, storeProposals, undoProposals } from '../side-call-results.js';
 import type { TurnContext } from '../turn-context.js';
 import { finishTurnRecord } from '../turn-record.js';
 import { recordTokens } from '../usage-charge.js';
@@ -24,15 +25,23 @@ export async function commitReply(turn: TurnContext): Promise<void> {
   // The summary rides on this write when it is ready, the proposals are written beside it; a side call
   // still running is not waited for (the warm instance keeps it for the session's next turn), so the
   // turn's latency and its 3 requests in sequence stay as they are.
-  const side = closeSideCalls(turn, { committing: true });
+  const side = closeSideCalls(turn);
   if (side.summary !== undefined)
     turn.sessionChanges = { ...turn.sessionChanges, rolling_summary: side.summary };
+  const proposalsStored = storeProposals(turn, side.proposals);
   const [stored] = await Promise.all([
-    finishTurnRecord(turn, words, { status: 'complete', reply }),
+    // The session deleted meanwhile: what the proposals wrote from it is taken back (one more request,
+    // only then); a commit that failed otherwise leaves them, made from words that are stored.
+    finishTurnRecord(turn, words, { status: 'complete', reply }).catch(async (error: unknown) => {
+      if (error instanceof AppError && error.code === 'NOT_FOUND')
+        await undoProposals(turn, await proposalsStored);
+      throw error;
+    }),
     recordTokens(turn),
-    storeProposals(turn, side.proposals),
+    proposalsStored,
   ]);
   if (stored === undefined) throw new Error('a complete outcome is stored or superseded');
+  holdLateSideCalls(turn, { stored: true });
   turn.logger.info('chat.turn', {
     session_messages: (turn.session?.message_count ?? 0) + words.seedMessages.length + 2,
     message_chars: turn.request.message.length,

@@ -57,6 +57,7 @@ export function startProposals(turn: TurnContext): void {
     turns: contextTurnsOf(session.messages).slice(-MEMORY_EVERY_EXCHANGES),
     budget,
     deadlineAt: budget.modelDeadlineAt,
+    startedAt: turn.clock().toISOString(),
     flagged: (text) =>
       namesSelfHarmMethod(text) || screenCrisisRisk(asSelf(text), settings.safety.crisis).level !== 'none',
   });
