@@ -49,12 +49,13 @@ export const chatTurnSteps: readonly TurnStep[] = [
   carryCrisisCare,
   checkLimits,
   checkSeededHistory,
-  // Not awaited: the summary, title and memory proposals read only what is stored, so they start here,
-  // ahead of the reply call, and run beside it.
-  startSideCalls,
   // WeChat's check of the message needs nothing stored: it runs beside the write of the words (one wait
   // instead of two); a blocked message is still stored, as blocked.
   sideBySide(storeWords, checkMessage),
+  // Not awaited: the summary, title and memory proposals read only what was stored before, so they run
+  // beside the reply call; started once this turn's words are known to be new, so a resend answered by
+  // a stored reply (a replay, a wait) asks no model and stays free.
+  startSideCalls,
   announceStream,
   buildContext,
   // The judge only starts here and runs beside the reply call; its verdict is applied once the reply

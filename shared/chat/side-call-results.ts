@@ -19,6 +19,8 @@ interface Closed extends ClosedSideCalls {
 
 const closedTurns = new WeakMap<TurnContext, Closed>();
 const heldTurns = new WeakSet<TurnContext>();
+/** Turns whose proposals were written beside their commit: never kept for another write. */
+const proposalsWritten = new WeakSet<TurnContext>();
 
 /**
  * The turn is ending (its commit, or a failure, or a replay): its side calls' results, counted and
@@ -41,14 +43,19 @@ export function closeSideCalls(turn: TurnContext): ClosedSideCalls {
     proposals: proposals?.outcome === 'written' ? proposals.value : undefined,
     tokens: (summary?.tokens ?? 0) + (proposals?.tokens ?? 0),
     leftOver(stored) {
-      const left = (outcome: string | undefined) => outcome === 'late' || (!stored && outcome === 'written');
-      if (!keep || session === undefined || !(left(summary?.outcome) || left(proposals?.outcome)))
-        return undefined;
+      // A ready summary rides on the commit write, so a failed write leaves it to keep; ready proposals
+      // were written beside that write whatever became of it, and writing them again would undo what
+      // the user edited since.
+      const leftSummary = summary?.outcome === 'late' || (!stored && summary?.outcome === 'written');
+      const leftProposals =
+        proposals?.outcome === 'late' ||
+        (!stored && proposals?.outcome === 'written' && !proposalsWritten.has(turn));
+      if (!keep || session === undefined || !(leftSummary || leftProposals)) return undefined;
       return {
         sessionCreatedAt: session.created_at,
         summaryBase: session.rolling_summary?.through_message_id,
-        summary: left(summary?.outcome) ? turn.summaryCall : undefined,
-        proposals: left(proposals?.outcome) ? turn.proposalCall : undefined,
+        summary: leftSummary ? turn.summaryCall : undefined,
+        proposals: leftProposals ? turn.proposalCall : undefined,
         keptAt: turn.budget.now(),
       };
     },
@@ -118,6 +125,7 @@ export async function storeProposals(
   turn: TurnContext,
   current: Proposals | undefined,
 ): Promise<StoredProposals | undefined> {
+  proposalsWritten.add(turn);
   const title = current?.title ?? turn.lateProposals?.title;
   const items = [...(current?.memory ?? []), ...(turn.lateProposals?.memory ?? [])];
   // One write for both: the earlier start, so a delete between the two calls drops both.

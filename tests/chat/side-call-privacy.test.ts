@@ -83,7 +83,7 @@ describe('what the user deleted', () => {
 });
 
 describe('side calls of a turn that ends without its commit', () => {
-  it('are closed and counted when a resend older than the read window is replayed', async () => {
+  it('are never started for a resend older than the read window that a stored reply answers', async () => {
     const world = fakeWorld();
     await turnOn(world);
     world.readLimit = 2;
@@ -91,20 +91,36 @@ describe('side calls of a turn that ends without its commit', () => {
     const before = {
       tokens: world.usage.tokens,
       day: world.usage.day,
-      calls: world.model.proposalAttempts.length,
+      calls: world.model.proposalAttempts.length + world.model.summaryAttempts.length,
     };
     world.model.proposalScript.push({ reply: '{"memory": ["在准备考研"]}', spendMs: 3_000 });
     const reply = await say(world, '第0句', { clientMsgId: 'c0' });
     expect(reply.content).toContain('很高兴听你说');
-    expect(world.model.proposalAttempts).toHaveLength(before.calls + 1);
-    // Its tokens are counted and the day's count kept: the resend asked the model.
-    expect(world.usage.tokens).toBeGreaterThan(before.tokens);
-    expect(world.usage.day).toBe(before.day + 1);
-    // The call is held for the session's next turn, and what it writes is stored then.
-    expect(world.lateSideCalls.size).toBe(1);
-    await world.timers.sleep(5_000);
-    await say(world, '第五句');
-    expect(world.memory.texts(user)).toEqual(['在准备考研']);
+    // A replay asks no model: no side call, no tokens, and the day's count given back.
+    expect(world.model.proposalAttempts.length + world.model.summaryAttempts.length).toBe(before.calls);
+    expect(world.usage.tokens).toBe(before.tokens);
+    expect(world.usage.day).toBe(before.day);
+    expect(world.lateSideCalls.size).toBe(0);
+  });
+
+  it('are not written again after a failed commit, over what the user edited since', async () => {
+    const world = fakeWorld();
+    await turnOn(world);
+    await say(world, '工作好烦，我在一家公司做会计');
+    world.model.proposalScript.push({ reply: '{"memory": ["在一家公司做会计"]}' });
+    world.model.script.push({ reply: '[caring] 我在听。', spendMs: 1_000 });
+    world.store.fail('finishTurn', ...Array.from({ length: 8 }, () => 'unavailable' as const));
+    await expect(say(world, '老板又骂我')).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    // Written beside the commit that failed: from words that are stored, so they stay, once.
+    expect(world.memory.texts(user)).toEqual(['在一家公司做会计']);
+    expect(world.lateSideCalls.size).toBe(0);
+    const [item] = (await world.memory.store.read(user)).items;
+    await world.timers.sleep(1_000);
+    await world.memory.store.updateItem(user, item?.id ?? '', '其实在银行工作', wall(world));
+    await world.timers.sleep(1_000);
+    await say(world, '算了');
+    const items = (await world.memory.store.read(user)).items.map((entry) => [entry.text, entry.source]);
+    expect(items).toEqual([['其实在银行工作', 'user']]);
   });
 
   it('abort a new session’s slow summary, which could not be kept, and count only what was sent', async () => {
