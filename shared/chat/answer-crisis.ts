@@ -1,5 +1,6 @@
 import { AppError } from '../errors/app-error.js';
 import type { StoredMessage } from '../storage/session-document.js';
+import { NEUTRAL_TITLE } from '../storage/session-overview.js';
 import { type ChatReply, crisisReply, toChatReply } from './chat-reply.js';
 import type { TurnContext } from './turn-context.js';
 import { beginTurnRecord, finishTurnRecord } from './turn-record.js';
@@ -60,6 +61,9 @@ export async function answerJudgedCrisis(turn: TurnContext): Promise<ChatReply |
     ...crisisReply(words.question, turn.ids(), turn.clock().toISOString(), settings.safety),
     prompt_version: settings.context.promptVersion,
   };
+  // A new session's list entry does not show words flagged this late (commit-reply.ts does the same).
+  if (turn.session === undefined)
+    turn.sessionChanges = { ...turn.sessionChanges, title: NEUTRAL_TITLE, title_source: 'message' };
   try {
     const stored = await finishTurnRecord(turn, words, { status: 'complete', reply });
     return stored === undefined ? undefined : toChatReply(stored, turn.request.sessionId, settings);

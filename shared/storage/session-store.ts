@@ -56,6 +56,9 @@ export type TurnOutcome =
  */
 export interface SessionChanges {
   rolling_summary?: RollingSummary;
+  /** A new session whose first turn the crisis judge flagged: its words do not title the session list. */
+  title?: string;
+  title_source?: 'message';
 }
 
 export interface FinishTurnInput {

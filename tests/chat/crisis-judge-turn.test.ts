@@ -83,6 +83,16 @@ describe('the crisis judge', () => {
     expect(world.logs.join('\n')).not.toContain('made_up_label');
   });
 
+  it('titles a new session neutrally when it flags the first message, as the screen does', async () => {
+    const world = fakeWorld({ judge: [{ reply: judged('high', ['suicide_plan']) }] });
+    await runChatTurn(world.turn({ message: HARMLESS }));
+    const stored = world.store.document(key);
+    expect(stored).toMatchObject({ title: '新的对话', last_message_preview: '新的消息' });
+    expect(JSON.stringify({ title: stored?.title, preview: stored?.last_message_preview })).not.toContain(
+      '天气',
+    );
+  });
+
   it('keeps the level the rules found when it says none', async () => {
     const world = fakeWorld({ judge: [{ reply: judged('none', ['suicide_discussion']) }] });
     const reply = await runChatTurn(world.turn({ message: RULES_MEDIUM }));

@@ -1,6 +1,7 @@
 import type { ReplyWithEmotion } from '../../emotion/resolve-reply-emotion.js';
 import { AppError } from '../../errors/app-error.js';
 import type { StoredMessage } from '../../storage/session-document.js';
+import { NEUTRAL_TITLE } from '../../storage/session-overview.js';
 import { crisisReply, toChatReply } from '../chat-reply.js';
 import { closeSideCalls, holdLateSideCalls, storeProposals, undoProposals } from '../side-call-results.js';
 import type { TurnContext } from '../turn-context.js';
@@ -25,6 +26,10 @@ export async function commitReply(turn: TurnContext): Promise<void> {
   // The summary rides on this write when it is ready, the proposals are written beside it; a side call
   // still running is not waited for (the warm instance keeps it for the session's next turn), so the
   // turn's latency and its 3 requests in sequence stay as they are.
+  // The screen's flag titled a new session neutrally when the words were stored; a flag raised later
+  // (the judge, in this turn) does so here, in the same write.
+  if (reply.safety_level !== undefined && turn.session === undefined)
+    turn.sessionChanges = { ...turn.sessionChanges, title: NEUTRAL_TITLE, title_source: 'message' };
   const side = closeSideCalls(turn);
   if (side.summary !== undefined)
     turn.sessionChanges = { ...turn.sessionChanges, rolling_summary: side.summary };
