@@ -180,10 +180,12 @@ export function testMemoryStore(name: string, setup: () => Promise<MemoryStoreHa
       await store.setEnabled(alice, true, minute(1));
       await store.addItem(alice, '旧的秘密', minute(2));
       const read = await store.readDocument(alice);
-      // delete_all, then the memory on again with one item: the same revision number as the one read.
+      // delete_all, then the memory on again with one item within the same minute: the same revision
+      // number and the same created_at as the one read; only the document's generation tells them apart.
       await store.deleteMemory(alice);
-      await store.setEnabled(alice, true, minute(3));
-      await store.addItem(alice, '新的一条', minute(4));
+      await store.setEnabled(alice, true, minute(1));
+      await store.addItem(alice, '新的一条', minute(2));
+      expect((await store.readDocument(alice))?.created_at).toBe(read?.created_at);
       expect((await store.readDocument(alice))?.revision).toBe(read?.revision);
       await store.applyProposals(alice, ['在准备考研'], 's1', minute(5), read);
       expect(texts((await store.read(alice)).items)).toEqual(['新的一条', '在准备考研']);
