@@ -29,5 +29,5 @@ console.info(
   'Next, in the CloudBase console: set the collections\' permission to "仅管理端可读写" (only the functions read them),\n' +
     `and add the indexes {user_id: 1, updated_at: -1} (session listings) and {updated_at: 1} (the retention sweep) on ${config.cloudbase.collection}, and {day: 1} on ${config.cloudbase.usageCollection} (see docs/deploy.md).\n` +
     `Counting reads ${config.cloudbase.usageCollection} by _id only; the day index serves the retention sweep.\n` +
-    `${config.cloudbase.memoryCollection} is read and written by _id only and needs no index.`,
+    `Add {user_id: 1, updated_at: 1} on ${config.cloudbase.memoryCollection} (read and written by _id; the index serves the retention sweep's pages of stale memories).`,
 );

@@ -9,6 +9,8 @@ const dayMs = 24 * 60 * 60 * 1000;
 export const RETENTION_BATCH = 200;
 /** The history function's timeout is 10 s; the sweep stops asking for more after this, and the next run goes on. */
 export const RETENTION_TIME_BUDGET_MS = 6_000;
+/** Memory owners per store call (the page every CloudBase environment accepts). */
+export const RETENTION_MEMORY_PAGE = 100;
 
 export type RetentionReport =
   | { retention: 'disabled' }
@@ -18,7 +20,10 @@ export type RetentionReport =
       cutoff: string;
       deleted: number;
       deleted_usage_days: number;
-      /** Memories deleted because the sweep removed their owner's last session. */
+      /**
+       * Memories deleted because the sweep removed their owner's last session, or because they were
+       * last changed before the cutoff and their owner has no session.
+       */
       deleted_memories: number;
       complete: boolean;
     };
@@ -50,7 +55,8 @@ export async function runRetentionSweep(
   let deleted = 0;
   let deletedMemories = 0;
   let complete = false;
-  while (elapsedMs() < RETENTION_TIME_BUDGET_MS) {
+  const hasTime = () => elapsedMs() < RETENTION_TIME_BUDGET_MS;
+  while (hasTime()) {
     const owners = new Set<string>();
     const batch = await dependencies.store.deleteSessionsUpdatedBefore(cutoff, {
       limit: RETENTION_BATCH,
@@ -67,6 +73,9 @@ export async function runRetentionSweep(
   // The usage counts (messages and tokens per user and day) follow the same limit, by their China day.
   const deletedUsageDays =
     (await dependencies.usage?.deleteUsageBefore(usageWindow(new Date(cutoff)).day)) ?? 0;
+  const stale = await deleteStaleMemories(cutoff, dependencies, hasTime);
+  deletedMemories += stale.deleted;
+  complete &&= stale.complete;
   const fields = {
     retention_days: retentionDays,
     cutoff,
@@ -97,4 +106,35 @@ async function deleteOrphanedMemories(
     if (left.length === 0 && (await memory.deleteMemory(userId))) deleted += 1;
   }
   return deleted;
+}
+
+/**
+ * A memory whose owner has no session, left unchanged longer than the retention: one cleared and then
+ * every session deleted by hand, or turned on and never used. Its `forgotten` hashes would otherwise
+ * stay until delete_all. The owners come in user id order, so those spared (a session left) are passed
+ * over rather than listed again; the delete is conditional on the memory still being that old.
+ */
+async function deleteStaleMemories(
+  cutoff: string,
+  dependencies: { store: SessionStore; memory?: MemoryStore | undefined },
+  hasTime: () => boolean,
+): Promise<{ deleted: number; complete: boolean }> {
+  const { memory } = dependencies;
+  if (memory === undefined) return { deleted: 0, complete: true };
+  let deleted = 0;
+  let afterUserId: string | undefined;
+  while (hasTime()) {
+    const owners = await memory.listOwnersUpdatedBefore(cutoff, {
+      limit: RETENTION_MEMORY_PAGE,
+      afterUserId,
+    });
+    for (const userId of owners) {
+      if (!hasTime()) return { deleted, complete: false };
+      const left = await dependencies.store.listSessions(userId, { limit: 1 });
+      if (left.length === 0 && (await memory.deleteMemory(userId, { updatedBefore: cutoff }))) deleted += 1;
+    }
+    if (owners.length < RETENTION_MEMORY_PAGE) return { deleted, complete: true };
+    afterUserId = owners.at(-1);
+  }
+  return { deleted, complete: false };
 }

@@ -79,9 +79,24 @@ export function createCloudbaseMemoryStore(settings: {
         }
         throw new Error('memory write did not settle');
       },
-      async remove(userId) {
-        const result = await (await open()).memories.where(ownedBy(userId)).remove();
+      async remove(userId, updatedBefore) {
+        const { memories, command } = await open();
+        const stillOld = updatedBefore === undefined ? {} : { updated_at: command.lt(updatedBefore) };
+        const result = await memories.where({ ...ownedBy(userId), ...stillOld }).remove();
         return (result.deleted ?? 0) > 0;
+      },
+      async listOwnersUpdatedBefore(cutoffIso, limit, afterUserId) {
+        const { memories, command } = await open();
+        // Keyset pages by user id: owners the sweep spares (a session left) stay old, so an offset or
+        // "the oldest first" would hand them back on every page.
+        const after = afterUserId === undefined ? {} : { user_id: command.gt(afterUserId) };
+        const page = await memories
+          .where({ updated_at: command.lt(cutoffIso), ...after })
+          .orderBy('user_id', 'asc')
+          .limit(limit)
+          .field({ user_id: true })
+          .get();
+        return page.data.flatMap((row) => (typeof row.user_id === 'string' ? [row.user_id] : []));
       },
     },
     settings.newId ?? memoryItemId,

@@ -1,9 +1,32 @@
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { withFileLock } from '../storage/file-lock.js';
-import { fileInside, readJsonIfExists, statIfExists, updateJsonFile } from '../storage/locked-json-file.js';
+import {
+  fileInside,
+  hasErrorCode,
+  readJsonIfExists,
+  statIfExists,
+  updateJsonFile,
+} from '../storage/locked-json-file.js';
+import { idPattern } from '../storage/session-document.js';
 import { type MemoryDocument, memoryDocumentSchema } from './memory-document.js';
 import { type MemoryStore, memoryItemId, memoryStoreOver } from './memory-store.js';
+
+const suffix = '.memory.json';
+
+function isOld(document: MemoryDocument, cutoffIso: string): boolean {
+  return document.updated_at < cutoffIso;
+}
+
+/** Entry names of a directory; none when it does not exist. */
+function namesIn(directory: string): string[] {
+  try {
+    return readdirSync(directory);
+  } catch (error) {
+    if (hasErrorCode(error, 'ENOENT')) return [];
+    throw error;
+  }
+}
 
 /**
  * The memory as files: `DATA_DIR/memory/<user_id>.memory.json`, one document per user in the CloudBase
@@ -15,7 +38,16 @@ export function createLocalFileMemoryStore(options: { dataDir: string; newId?: (
   const memoryDir = path.join(path.resolve(options.dataDir), 'memory');
 
   function memoryPath(userId: string): string {
-    return fileInside(memoryDir, [`${userId}.memory.json`], 'user_id');
+    return fileInside(memoryDir, [`${userId}${suffix}`], 'user_id');
+  }
+
+  /** A file that cannot be read is skipped by the sweep rather than stopping it for every other user. */
+  function readForSweep(userId: string): MemoryDocument | undefined {
+    try {
+      return parseOwned(readJsonIfExists(memoryPath(userId)), userId);
+    } catch {
+      return undefined;
+    }
   }
 
   function parseOwned(contents: unknown, userId: string): MemoryDocument | undefined {
@@ -31,14 +63,33 @@ export function createLocalFileMemoryStore(options: { dataDir: string; newId?: (
       load: async (userId) => parseOwned(readJsonIfExists(memoryPath(userId)), userId),
       update: (userId, decide) =>
         updateJsonFile(memoryPath(userId), (contents) => decide(parseOwned(contents, userId))),
-      async remove(userId) {
+      async remove(userId, updatedBefore) {
         const filePath = memoryPath(userId);
         if (statIfExists(filePath) === undefined) return false;
         return withFileLock(`${filePath}.lock`, () => {
-          const existed = statIfExists(filePath) !== undefined;
+          if (statIfExists(filePath) === undefined) return false;
+          // delete_all removes the file unread, so even one that no longer parses goes.
+          if (updatedBefore !== undefined) {
+            const document = parseOwned(readJsonIfExists(filePath), userId);
+            if (document === undefined || !isOld(document, updatedBefore)) return false;
+          }
           rmSync(filePath, { force: true });
-          return existed;
+          return true;
         });
+      },
+      async listOwnersUpdatedBefore(cutoffIso, limit, afterUserId) {
+        const owners = namesIn(memoryDir)
+          .filter((name) => name.endsWith(suffix))
+          .map((name) => name.slice(0, -suffix.length))
+          .filter((userId) => idPattern.test(userId) && (afterUserId === undefined || userId > afterUserId))
+          .sort();
+        const old: string[] = [];
+        for (const userId of owners) {
+          if (old.length >= limit) break;
+          const document = readForSweep(userId);
+          if (document !== undefined && isOld(document, cutoffIso)) old.push(userId);
+        }
+        return old;
       },
     },
     options.newId ?? memoryItemId,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { assertCutoff } from '../storage/privacy-limits.js';
 import { assertUserId, storageCall } from '../storage/storage-guards.js';
 import { type MemoryDocument, type MemoryItem, presentMemory, type UserMemory } from './memory-document.js';
 import {
@@ -58,8 +59,21 @@ export interface MemoryStore {
    * version in `before` (the document it decided on). An item changed since is left alone.
    */
   undoProposals(userId: string, sessionId: string, at: string, before: MemoryDocument): Promise<number>;
-  /** Deletes the whole memory, items and setting (delete_all, the retention sweep); true when there was one. */
-  deleteMemory(userId: string): Promise<boolean>;
+  /**
+   * Deletes the whole memory, items and setting (delete_all, the retention sweep); true when there was
+   * one. With `updatedBefore` (a cutoff as `assertCutoff` takes it), only a document still last updated
+   * before it: the sweep spares a memory its owner changed after it was listed.
+   */
+  deleteMemory(userId: string, options?: { updatedBefore?: string }): Promise<boolean>;
+  /**
+   * The retention sweep, across ALL users (only the timer trigger makes it): the owners of memories
+   * last updated before `cutoffIso`, in user id order, after `afterUserId`, at most `limit`. The sweep
+   * deletes those whose owner has no session left.
+   */
+  listOwnersUpdatedBefore(
+    cutoffIso: string,
+    page: { limit: number; afterUserId?: string | undefined },
+  ): Promise<string[]>;
 }
 
 /** What an adapter provides: one user's document read, changed atomically, deleted. */
@@ -75,7 +89,13 @@ export interface MemoryBackend {
     decide: (current: MemoryDocument | undefined) => { next: MemoryDocument | undefined; value: T },
     known?: MemoryDocument,
   ): Promise<T>;
-  remove(userId: string): Promise<boolean>;
+  /** `updatedBefore`: only a document whose `updated_at` is still before it. */
+  remove(userId: string, updatedBefore: string | undefined): Promise<boolean>;
+  listOwnersUpdatedBefore(
+    cutoffIso: string,
+    limit: number,
+    afterUserId: string | undefined,
+  ): Promise<string[]>;
 }
 
 export function memoryItemId(): string {
@@ -121,9 +141,17 @@ export function memoryStoreOver(backend: MemoryBackend, newId: () => string = me
       change(userId, now, applyProposals(proposals, sessionId, now, newId, startedAt), known),
     undoProposals: (userId, sessionId, at, before) =>
       change(userId, at, undoProposals(sessionId, at, before)),
-    async deleteMemory(userId) {
+    async deleteMemory(userId, options = {}) {
       assertUserId(userId);
-      return storageCall(() => backend.remove(userId));
+      if (options.updatedBefore !== undefined) assertCutoff(options.updatedBefore);
+      return storageCall(() => backend.remove(userId, options.updatedBefore));
+    },
+    async listOwnersUpdatedBefore(cutoffIso, page) {
+      assertCutoff(cutoffIso);
+      if (page.afterUserId !== undefined) assertUserId(page.afterUserId);
+      if (!Number.isInteger(page.limit) || page.limit < 1)
+        throw new TypeError('limit must be a positive integer');
+      return storageCall(() => backend.listOwnersUpdatedBefore(cutoffIso, page.limit, page.afterUserId));
     },
   };
 }

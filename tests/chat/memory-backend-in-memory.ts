@@ -43,7 +43,20 @@ export class MemoryBackendInMemory {
         }
         throw new Error('memory write did not settle');
       },
-      remove: async (userId) => this.documents.delete(userId),
+      remove: async (userId, updatedBefore) => {
+        const stored = this.documents.get(userId);
+        if (stored === undefined || (updatedBefore !== undefined && stored.updated_at >= updatedBefore)) {
+          return false;
+        }
+        return this.documents.delete(userId);
+      },
+      listOwnersUpdatedBefore: async (cutoffIso, limit, afterUserId) =>
+        [...this.documents.values()]
+          .filter((document) => document.updated_at < cutoffIso)
+          .map((document) => document.user_id)
+          .filter((userId) => afterUserId === undefined || userId > afterUserId)
+          .sort()
+          .slice(0, limit),
     };
     this.store = memoryStoreOver(backend, () => {
       this.nextId += 1;

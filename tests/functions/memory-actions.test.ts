@@ -29,6 +29,8 @@ afterAll(async () => {
 
 const alice = 'o_Alice_0001';
 const bob = 'o_Bob_0002';
+const carol = 'o_Carol_0003';
+const dave = 'o_Dave_0004';
 const dayMs = 24 * 60 * 60 * 1000;
 
 interface Item {
@@ -272,6 +274,41 @@ describe.each(adaptersUnderTest(() => services))('memory and session notes ($nam
       enabled: true,
       items: [{ text: '一件小事' }],
     });
+  });
+
+  it('deletes in the retention sweep a memory left unchanged past the cutoff whose owner has no session', async () => {
+    const handlers = functions({ RETENTION_DAYS: '30' });
+    const a = caller(alice, handlers);
+    const b = caller(bob, handlers);
+    const c = caller(carol, handlers);
+    const d = caller(dave, handlers);
+    // Alice cleared her memory, then deleted her only session by hand; Bob turned it on and never chatted.
+    await a.history({ action: 'memory_settings', enabled: true });
+    await a.history({ action: 'memory_add', text: '妈妈住院了' });
+    await a.history({ action: 'memory_clear' });
+    await a.chat({ session_id: 's1', message: '你好' });
+    await a.history({ action: 'delete_session', session_id: 's1' });
+    await b.history({ action: 'memory_settings', enabled: true });
+    // Carol's memory is as old, but she is still chatting.
+    await c.history({ action: 'memory_settings', enabled: true });
+    now += 29 * dayMs;
+    await c.chat({ session_id: 'recent', message: '最近' });
+    // Dave turned his on recently and has no session yet.
+    await d.history({ action: 'memory_settings', enabled: true });
+    now += 2 * dayMs;
+    const report = await handlers.history(
+      { Type: 'Timer', TriggerName: 'retention', Time: '', Message: '' },
+      {},
+    );
+    expect(report).toMatchObject({ deleted: 0, deleted_memories: 2, complete: true });
+    expect(await handlers.memory.readDocument(alice)).toBeUndefined();
+    expect(await handlers.memory.readDocument(bob)).toBeUndefined();
+    expect(await c.history({ action: 'memory' })).toMatchObject({ enabled: true });
+    expect(await d.history({ action: 'memory' })).toMatchObject({ enabled: true });
+    // Nothing further to delete on the next run.
+    expect(
+      await handlers.history({ Type: 'Timer', TriggerName: 'retention', Time: '', Message: '' }, {}),
+    ).toMatchObject({ deleted_memories: 0 });
   });
 
   it('takes the memory actions over HTTP: reads by GET, changes only by POST', async () => {

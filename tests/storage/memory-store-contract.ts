@@ -298,6 +298,34 @@ export function testMemoryStore(name: string, setup: () => Promise<MemoryStoreHa
       expect(await harness.storedDocuments()).toHaveLength(1);
     });
 
+    it('lists the owners of memories last changed before a cutoff, in id pages, and deletes only those still old', async () => {
+      for (const [userId, at] of [
+        ['carol', 1],
+        [alice, 2],
+        ['dave', 3],
+        [bob, 9],
+      ] as const) {
+        await store.setEnabled(userId, true, minute(at));
+      }
+      expect(await store.listOwnersUpdatedBefore(minute(5), { limit: 10 })).toEqual([alice, 'carol', 'dave']);
+      // The boundary is exclusive, as the session sweep's: a memory changed at the cutoff stays.
+      expect(await store.listOwnersUpdatedBefore(minute(9), { limit: 10 })).toEqual([alice, 'carol', 'dave']);
+      expect(await store.listOwnersUpdatedBefore(minute(5), { limit: 2 })).toEqual([alice, 'carol']);
+      expect(await store.listOwnersUpdatedBefore(minute(5), { limit: 2, afterUserId: 'carol' })).toEqual([
+        'dave',
+      ]);
+      // Changed after it was listed: the conditional delete spares it; an unconditional one does not.
+      await store.addItem('carol', '新的一件事', minute(6));
+      expect(await store.deleteMemory('carol', { updatedBefore: minute(5) })).toBe(false);
+      expect(await store.deleteMemory(alice, { updatedBefore: minute(5) })).toBe(true);
+      expect(await store.deleteMemory(alice, { updatedBefore: minute(5) })).toBe(false);
+      expect(await store.listOwnersUpdatedBefore(minute(5), { limit: 10 })).toEqual(['dave']);
+      expect(await store.read('carol')).toMatchObject({ enabled: true, items: [{ text: '新的一件事' }] });
+      await expect(store.listOwnersUpdatedBefore('2026-03-01', { limit: 10 })).rejects.toThrow(TypeError);
+      await expect(store.deleteMemory(bob, { updatedBefore: 'yesterday' })).rejects.toThrow(TypeError);
+      expect(await harness.storedDocuments()).toHaveLength(3);
+    });
+
     it('refuses ids that are not ids before touching storage', async () => {
       for (const invalidId of invalidIds) {
         await expectAppError(store.read(invalidId), 'INVALID_ID');
