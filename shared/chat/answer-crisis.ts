@@ -22,10 +22,7 @@ export async function answerCrisis(turn: TurnContext): Promise<ChatReply> {
     const begun = await beginTurnRecord(turn, deadlineAt);
     if (begun.kind === 'replay') return toChatReply(begun.turn, request.sessionId, settings);
     turn.words = begun.words;
-    const reply = {
-      ...crisisReply(begun.words.question, ids(), clock().toISOString(), settings.safety),
-      prompt_version: settings.context.promptVersion,
-    };
+    const reply = crisisReply(begun.words.question, turn);
     const stored = await finishTurnRecord(turn, begun.words, { status: 'complete', reply }, deadlineAt);
     if (stored !== undefined) return toChatReply(stored, request.sessionId, settings);
   } catch (error) {
@@ -40,11 +37,7 @@ export async function answerCrisis(turn: TurnContext): Promise<ChatReply> {
     timestamp: request.timestamp ?? clock().toISOString(),
     ...(request.clientMsgId === undefined ? {} : { client_msg_id: request.clientMsgId }),
   };
-  return toChatReply(
-    { question, reply: crisisReply(question, ids(), clock().toISOString(), settings.safety) },
-    request.sessionId,
-    settings,
-  );
+  return toChatReply({ question, reply: crisisReply(question, turn) }, request.sessionId, settings);
 }
 
 /**
@@ -57,10 +50,7 @@ export async function answerJudgedCrisis(turn: TurnContext): Promise<ChatReply |
   const { words, settings } = turn;
   if (turn.crisis.level !== 'high' || words === undefined || words.settled) return undefined;
   turn.logger.warn('safety.flagged', { level: 'high', categories: turn.crisis.categories.join(',') });
-  const reply = {
-    ...crisisReply(words.question, turn.ids(), turn.clock().toISOString(), settings.safety),
-    prompt_version: settings.context.promptVersion,
-  };
+  const reply = crisisReply(words.question, turn);
   // A new session's list entry does not show words flagged this late (commit-reply.ts does the same).
   if (turn.session === undefined)
     turn.sessionChanges = { ...turn.sessionChanges, title: NEUTRAL_TITLE, title_source: 'message' };

@@ -3,6 +3,7 @@ import type { CrisisResource } from '../safety/screen-crisis-risk.js';
 import type { StoredMessage } from '../storage/session-document.js';
 import type { StoredTurn } from '../storage/session-store.js';
 import type { ChatSafety } from './chat-safety.js';
+import type { TurnContext } from './turn-context.js';
 
 export interface ChatReply {
   message_id: string;
@@ -41,22 +42,21 @@ export function toChatReply(
   };
 }
 
-/** The fixed, human-written reply to a high crisis risk, stored like any reply. */
+/** The fixed, human-written reply to a high crisis risk, stored like any reply, with its prompt version. */
 export function crisisReply(
   question: StoredMessage,
-  messageId: string,
-  timestamp: string,
-  safety: ChatSafety,
-) {
+  turn: Pick<TurnContext, 'ids' | 'clock' | 'settings'>,
+): StoredMessage {
   return {
-    message_id: messageId,
-    role: 'agent' as const,
-    content: safety.crisis.responseTemplate,
-    timestamp,
+    message_id: turn.ids(),
+    role: 'agent',
+    content: turn.settings.safety.crisis.responseTemplate,
+    timestamp: turn.clock().toISOString(),
     emotion: 'caring',
-    emotion_source: 'template' as const,
+    emotion_source: 'template',
     reply_to: question.message_id,
-    safety_level: 'high' as const,
+    safety_level: 'high',
+    prompt_version: turn.settings.context.promptVersion,
   };
 }
 

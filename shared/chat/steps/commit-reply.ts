@@ -18,10 +18,7 @@ export async function commitReply(turn: TurnContext): Promise<void> {
   // the fixed reply replaces the model's, which is never shown.
   const reply: StoredMessage =
     turn.crisis.level === 'high'
-      ? {
-          ...crisisReply(words.question, turn.ids(), turn.clock().toISOString(), turn.settings.safety),
-          prompt_version: turn.settings.context.promptVersion,
-        }
+      ? crisisReply(words.question, turn)
       : modelReply(turn, words.question.message_id, labelled, reviewed);
   // The summary rides on this write when it is ready, the proposals are written beside it; a side call
   // still running is not waited for (the warm instance keeps it for the session's next turn), so the
