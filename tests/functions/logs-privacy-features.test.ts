@@ -1,13 +1,7 @@
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createLocalServer } from '../../scripts/local-server.js';
-import { chatEndpoint } from '../../shared/endpoints/chat-endpoint.js';
-import { historyEndpoint } from '../../shared/endpoints/history-endpoint.js';
-import { createFunctionHandler } from '../../shared/runtime/create-function-handler.js';
-import { createStreamHandler } from '../../shared/runtime/create-stream-handler.js';
 import type { FakeReply } from '../fakes/fake-openai-server.js';
 import { adaptersUnderTest } from '../support/both-adapters.js';
+import { startLocalServer } from '../support/local-server-in-process.js';
 import { fragments, PRIVACY_SECRETS, spokenText } from '../support/log-fragments.js';
 import { deltasAndDone, postForStream } from '../support/read-event-stream.js';
 import { recordingLogger, startTestServices, type TestServices } from '../support/test-services.js';
@@ -55,7 +49,7 @@ const lastContent = (body: Record<string, unknown>) =>
   (body as unknown as ChatBody).messages.at(-1)?.content ?? '';
 
 describe.each(adaptersUnderTest(() => services))('the logs of the new paths ($name adapter)', (adapter) => {
-  let server: http.Server;
+  let server: Awaited<ReturnType<typeof startLocalServer>>;
   let url: string;
   let lines: string[];
   /** What the next reply calls answer (a summary call never takes one). */
@@ -104,17 +98,10 @@ describe.each(adaptersUnderTest(() => services))('the logs of the new paths ($na
     const recorded = recordingLogger();
     lines = recorded.lines;
     const overrides = { logger: recorded.logger };
-    server = createLocalServer({
-      host: '127.0.0.1',
-      maxRequestBytes: 64 * 1024,
-      chat: createFunctionHandler(chatEndpoint, { environment, overrides }),
-      history: createFunctionHandler(historyEndpoint, { environment, overrides }),
-      chatStream: createStreamHandler({ environment, overrides }),
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await startLocalServer(environment, overrides);
+    url = server.url;
     return async () => {
-      await new Promise((resolve) => server.close(resolve));
+      await server.close();
       await adapter.cleanup();
     };
   });

@@ -1,12 +1,6 @@
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createLocalServer } from '../../scripts/local-server.js';
-import { chatEndpoint } from '../../shared/endpoints/chat-endpoint.js';
-import { historyEndpoint } from '../../shared/endpoints/history-endpoint.js';
-import { createFunctionHandler } from '../../shared/runtime/create-function-handler.js';
-import { createStreamHandler } from '../../shared/runtime/create-stream-handler.js';
 import { adaptersUnderTest } from '../support/both-adapters.js';
+import { startLocalServer } from '../support/local-server-in-process.js';
 import { deltasAndDone, postForStream } from '../support/read-event-stream.js';
 import { recordingLogger, startTestServices, type TestServices } from '../support/test-services.js';
 
@@ -39,14 +33,14 @@ const streamedReply = {
 describe.each(adaptersUnderTest(() => services))(
   'the crisis judge on POST /api/chat/stream ($name adapter)',
   (adapter) => {
-    let server: http.Server;
+    let server: Awaited<ReturnType<typeof startLocalServer>>;
     let url: string;
     let waitMs = '2000';
     beforeEach(async () => {
       await adapter.reset();
       services.model.reset();
       return async () => {
-        await new Promise((resolve) => server.close(resolve));
+        await server.close();
         await adapter.cleanup();
       };
     });
@@ -57,15 +51,8 @@ describe.each(adaptersUnderTest(() => services))(
         CRISIS_JUDGE_WAIT_MS: waitMs,
       });
       const overrides = { logger: recordingLogger().logger };
-      server = createLocalServer({
-        host: '127.0.0.1',
-        maxRequestBytes: 64 * 1024,
-        chat: createFunctionHandler(chatEndpoint, { environment, overrides }),
-        history: createFunctionHandler(historyEndpoint, { environment, overrides }),
-        chatStream: createStreamHandler({ environment, overrides }),
-      });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      server = await startLocalServer(environment, overrides);
+      url = server.url;
     }
 
     it('shows none of the model text when the judge says high within the wait', async () => {
