@@ -68,9 +68,15 @@ export async function measureColdStart(
     SCF_NAMESPACE: services.emulator.envId,
     TENCENTCLOUD: 'true',
     SILENCE: 'true',
+    // What the runtime puts in process.env for a mini-program call (docs/content-security.md): without
+    // the token msgSecCheck is refused and every turn would take the word-list fallback instead.
+    WX_API_TOKEN: 'bench-wx-api-token',
+    WX_CONTEXT_KEYS: 'WX_OPENID,WX_APPID,WX_API_TOKEN',
   };
   const context = {
-    environ: 'WX_OPENID=o_bench_cold;WX_APPID=wx_bench;WX_CONTEXT_KEYS=WX_OPENID,WX_APPID;TRIGGER_SRC=tcb',
+    environ:
+      'WX_OPENID=o_bench_cold;WX_APPID=wx_bench;WX_API_TOKEN=bench-wx-api-token;' +
+      'WX_CONTEXT_KEYS=WX_OPENID,WX_APPID,WX_API_TOKEN;TRIGGER_SRC=tcb',
   };
   const events: Record<string, unknown> = {
     chat: { session_id: 'cold', message: '最近总是睡不好，心里很乱。' },
@@ -88,7 +94,13 @@ export async function measureColdStart(
       const call =
         `require(${bundle}).main(${JSON.stringify(events[name])}, ${JSON.stringify(context)})` +
         `.then((result) => { if (result && result.error) { console.error(JSON.stringify(result)); process.exit(1); } ${READY}; })`;
+      const checksBefore = services.emulator.weChat.requests().length;
       firstCall[name]?.push(await timeUntilReady(call, environment));
+      const checks = services.emulator.weChat.requests().length - checksBefore;
+      // The platform's path: WeChat checks the message and the reply. Anything else measures a fallback.
+      if (checks !== (name === 'chat' ? 2 : 0)) {
+        throw new Error(`cold start of ${name} made ${checks} msgSecCheck calls, not the platform's path`);
+      }
     }
   }
   const bareMedian = median(bare);
