@@ -12,6 +12,7 @@ import { EMOTION_MODEL_FILE } from '../shared/emotion/load-emotion-model.js';
 import { LABELS_FILE, PROMPT_FILE } from '../shared/prompt/load-prompt-assets.js';
 import { CRISIS_ASSET_FILES } from '../shared/safety/load-crisis-assets.js';
 import { BLOCKED_WORDS_FILE } from '../shared/safety/word-list-content-check.js';
+import { checkedPromptHashes, checkPromptFiles } from './checked-prompt-files.js';
 import { implementationFile, writeCodeCachedLoader } from './code-cached-loader.js';
 import { VENDOR_WARM_UPS } from './vendor-warm-ups.js';
 
@@ -154,12 +155,16 @@ export const DEFAULT_OUTPUT_ROOT = 'dist/functions';
  * How one function's own bundle is built (its vendor files are built apart). Exported so the layout test
  * (tests/build/shared-files-ship.test.ts) bundles exactly what ships.
  */
-export function functionBundleOptions(name: FunctionName | HttpFunctionName, outfile: string) {
+export function functionBundleOptions(
+  name: FunctionName | HttpFunctionName,
+  outfile: string,
+  promptHashes: Record<string, string> = {},
+) {
   return {
     ...sharedOptions,
     entryPoints: [path.resolve('functions', name, 'index.ts')],
     outfile,
-    plugins: [vendorAsSeparateFiles],
+    plugins: [vendorAsSeparateFiles, checkedPromptHashes(promptHashes)],
     // `import()` of a vendor file becomes a plain lazy require(), resolved beside the bundle.
     supported: { 'dynamic-import': false },
   } satisfies BuildOptions;
@@ -187,9 +192,13 @@ export const PROMPT_FILES: Record<FunctionName | HttpFunctionName, readonly stri
 export async function buildFunctions(outputRootOption = DEFAULT_OUTPUT_ROOT): Promise<void> {
   const outputRoot = path.resolve(outputRootOption);
   await rm(outputRoot, { recursive: true, force: true });
+  // The bundles ship these very files (copied below), so the hashes hold for the deployed function.
+  const promptHashes = checkPromptFiles(path.resolve('prompt'));
   for (const name of [...FUNCTION_NAMES, ...HTTP_FUNCTION_NAMES]) {
     const outputDir = path.join(outputRoot, name);
-    await build(functionBundleOptions(name, path.join(outputDir, implementationFile('index.js'))));
+    await build(
+      functionBundleOptions(name, path.join(outputDir, implementationFile('index.js')), promptHashes),
+    );
     const vendors =
       name !== 'history'
         ? Object.entries(VENDOR_PACKAGES)

@@ -1,4 +1,4 @@
-import { promptFileError, readPromptFile, readPromptJson } from '../prompt/read-prompt-file.js';
+import { promptFileError, readCheckedPromptJson, readPromptFile } from '../prompt/read-prompt-file.js';
 import { CRISIS_JUDGE_PROMPT_FILE } from './crisis-judge.js';
 import type { CrisisModel } from './crisis-model.js';
 import { CRISIS_MODEL_FILE, lazyCrisisModel } from './load-crisis-model.js';
@@ -61,9 +61,9 @@ export function loadCrisisAssets(promptDir: string): CrisisAssets {
 
 /** The rules alone: what the classifier's build and the evaluation read besides the data. */
 export function loadCrisisRules(promptDir: string): CrisisRules {
-  const rawPatterns = readPromptJson(promptDir, CRISIS_PATTERNS_FILE);
+  const { value, checkedAtBuild } = readCheckedPromptJson(promptDir, CRISIS_PATTERNS_FILE);
   try {
-    return compileCrisisRules(rawPatterns);
+    return compileCrisisRules(value, { checkedAtBuild });
   } catch (error) {
     throw promptFileError(CRISIS_PATTERNS_FILE, error instanceof Error ? error.message : 'is invalid', error);
   }

@@ -1,7 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { promptFileError, readPromptJson } from '../prompt/read-prompt-file.js';
-import { type CrisisModel, compileCrisisModel, crisisModelFileSchema } from './crisis-model.js';
+import { promptFileError, readCheckedPromptJson } from '../prompt/read-prompt-file.js';
+import {
+  type CrisisModel,
+  type CrisisModelFile,
+  compileCrisisModel,
+  crisisModelFileSchema,
+} from './crisis-model.js';
 
 export const CRISIS_MODEL_FILE = 'crisis-model.json';
 
@@ -26,7 +31,10 @@ export function lazyCrisisModel(promptDir: string): CrisisModel {
 }
 
 export function readCrisisModel(promptDir: string): CrisisModel {
-  const parsed = crisisModelFileSchema.safeParse(readPromptJson(promptDir, CRISIS_MODEL_FILE));
+  const { value, checkedAtBuild } = readCheckedPromptJson(promptDir, CRISIS_MODEL_FILE);
+  // The schema has no defaults or transforms: a file that passed it at build is its own parsed form.
+  if (checkedAtBuild) return compileCrisisModel(value as CrisisModelFile);
+  const parsed = crisisModelFileSchema.safeParse(value);
   if (!parsed.success) throw promptFileError(CRISIS_MODEL_FILE, 'does not match its schema', parsed.error);
   return compileCrisisModel(parsed.data);
 }

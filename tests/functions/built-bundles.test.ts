@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -190,6 +191,35 @@ describe('the built bundles', () => {
     const sent = services.model.requests()[0]?.body as { messages: { role: string; content: string }[] };
     expect(sent.messages[0]?.content).toContain('知己咨询师');
     expect(sent.messages[0]?.content).not.toContain('{{emotion_labels}}');
+  });
+
+  it('skip the crisis checks only for the very files the build checked; an edited file is checked again', async () => {
+    const patternsFile = path.join(deployDir, 'chat', 'prompt', 'crisis-patterns.json');
+    const shipped = await readFile(patternsFile, 'utf8');
+    // The build put the hash of the shipped bytes into the bundle (scripts/checked-prompt-files.ts).
+    const bundle = await readFile(path.join(deployDir, 'chat', 'index.impl.js'), 'utf8');
+    expect(bundle).toContain(createHash('sha256').update(shipped).digest('hex'));
+    const environment = { ...services.environment(), LOG_LEVEL: 'silent' } as Record<string, string>;
+    const chat = (message: string) =>
+      invokeBundle('chat', { user_id: 'u1', session_id: 's1', message }, {}, environment);
+    const patterns = JSON.parse(shipped);
+    try {
+      // Edited on the console after the build: a pattern matching every message is refused, which only
+      // the per-pattern check sees (the combined expression compiles).
+      patterns.rules[0].patterns = ['(?:想死)?'];
+      await writeFile(patternsFile, JSON.stringify(patterns));
+      expect((await chat('你好')).error).toMatchObject({ code: 'CONFIG_INVALID' });
+      // A valid edit is read and used.
+      patterns.rules[0].patterns = ['蓝色鲸鱼游戏'];
+      patterns.rules[0].level = 'high';
+      patterns.rules[0].subject = 'any';
+      await writeFile(patternsFile, JSON.stringify(patterns));
+      const reply = await chat('我在玩蓝色鲸鱼游戏');
+      expect(reply.error).toBeUndefined();
+      expect(reply.content).toContain('12356');
+    } finally {
+      await writeFile(patternsFile, shipped);
+    }
   });
 
   it('let code bundled into the chat function classify emotions with the weights shipped beside it', async () => {

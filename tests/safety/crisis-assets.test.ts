@@ -104,3 +104,25 @@ describe('loadCrisisAssets: a broken prompt directory', () => {
     expect(() => loadCrisisAssets(directory)).toThrow(/crisis-patterns\.json: is not valid JSON/);
   });
 });
+
+describe('compileCrisisRules on a file the build checked', () => {
+  const shape = (rules: ReturnType<typeof compileCrisisRules>) =>
+    JSON.stringify(rules, (_key, value) =>
+      value instanceof RegExp ? `/${value.source}/${value.flags}` : value,
+    );
+
+  it('compiles the same rules without the schema and per-pattern checks', () => {
+    expect(shape(compileCrisisRules(rawPatterns(), { checkedAtBuild: true }))).toBe(
+      shape(compileCrisisRules(rawPatterns())),
+    );
+  });
+
+  it('gives object_markers the schema default when the file leaves it out', () => {
+    const raw = rawPatterns();
+    const { object_markers: _left, ...persons } = raw.persons as Record<string, unknown>;
+    const withoutMarkers = { ...raw, persons };
+    expect(shape(compileCrisisRules(withoutMarkers, { checkedAtBuild: true }))).toBe(
+      shape(compileCrisisRules(withoutMarkers)),
+    );
+  });
+});
