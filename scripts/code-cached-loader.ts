@@ -23,11 +23,13 @@ const path = require('node:path');
 const vm = require('node:vm');
 const { wrap } = require('node:module');
 const file = path.join(__dirname, ${JSON.stringify(implementationName)});
-const source = readFileSync(file, 'utf8');
+// The bytes are hashed, not the string: hashing a string encodes it to UTF-8 again first.
+const bytes = readFileSync(file);
+const source = bytes.toString('utf8');
 let cachedData;
 try {
   const cache = readFileSync(file + '.cache');
-  const hash = createHash('sha256').update(source).digest();
+  const hash = createHash('sha256').update(bytes).digest();
   if (cache.subarray(0, 32).equals(hash)) cachedData = cache.subarray(32);
 } catch {}
 const script = new vm.Script(wrap(source), { filename: file, cachedData });
