@@ -9,6 +9,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkPromptFiles } from '../../scripts/checked-prompt-files.js';
 import { readCheckedPromptJson } from '../../shared/prompt/read-prompt-file.js';
+import { crisisModelFileSchema } from '../../shared/safety/crisis-model.js';
+import { crisisPatternsSchema } from '../../shared/safety/crisis-patterns-schema.js';
 
 const PROMPT_DIR = path.resolve('prompt');
 const workDir = mkdtempSync(path.join(tmpdir(), 'zhiji-checked-prompts-'));
@@ -38,6 +40,21 @@ describe('checkPromptFiles (the build)', () => {
     model.weights = { 想死: 0.5 };
     writeFileSync(path.join(brokenWeights, 'crisis-model.json'), JSON.stringify(model));
     expect(() => checkPromptFiles(brokenWeights)).toThrow(/crisis-model\.json: does not match its schema/);
+  });
+});
+
+describe('the schemas a checked file skips', () => {
+  // A file that skips its schema is used as read: a default or transform added to either schema would
+  // make the skipped path differ from the checked one (crisis-patterns' one default is also applied in
+  // compileCrisisRules).
+  it('return the shipped crisis files unchanged', () => {
+    for (const [fileName, schema] of [
+      ['crisis-patterns.json', crisisPatternsSchema],
+      ['crisis-model.json', crisisModelFileSchema],
+    ] as const) {
+      const raw = JSON.parse(readFileSync(path.join(PROMPT_DIR, fileName), 'utf8'));
+      expect(schema.parse(raw), fileName).toEqual(raw);
+    }
   });
 });
 
