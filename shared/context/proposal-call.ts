@@ -1,6 +1,6 @@
 import type { TurnBudget } from '../chat/turn-budget.js';
 import { MEMORY_ITEM_MAX_CHARS } from '../memory/memory-document.js';
-import { MEMORY_MAX_PROPOSALS } from '../memory/memory-rules.js';
+import { MEMORY_MAX_PROPOSALS } from '../memory/proposal-changes.js';
 import type { ChatModel } from '../model/chat-model.js';
 import { exceedsCharacters, hasVisibleText } from '../validation/visible-text.js';
 import { oneLine } from './context-sections.js';

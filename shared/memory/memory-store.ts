@@ -1,19 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { assertCutoff } from '../storage/privacy-limits.js';
 import { assertUserId, storageCall } from '../storage/storage-guards.js';
+import { type MemoryChange, startingDocument } from './memory-change.js';
 import { type MemoryDocument, type MemoryItem, presentMemory, type UserMemory } from './memory-document.js';
-import {
-  addUserItem,
-  applyProposals,
-  clearItems,
-  deleteItem,
-  type MemoryChange,
-  type ProposalOutcome,
-  setEnabled,
-  startingDocument,
-  undoProposals,
-  updateUserItem,
-} from './memory-rules.js';
+import { applyProposals, type ProposalOutcome, undoProposals } from './proposal-changes.js';
+import { addUserItem, clearItems, deleteItem, setEnabled, updateUserItem } from './user-item-changes.js';
 
 /**
  * The memory port (知己档案, docs/memory.md). Every call takes the owner's id, the user id the platform
@@ -102,7 +93,7 @@ export function memoryItemId(): string {
   return `mem_${randomBytes(8).toString('hex')}`;
 }
 
-/** The port over an adapter's backend: the rules (memory-rules.ts) are the same for both. */
+/** The port over an adapter's backend: the rules (memory-change.ts) are the same for both. */
 export function memoryStoreOver(backend: MemoryBackend, newId: () => string = memoryItemId): MemoryStore {
   async function change<T>(
     userId: string,
