@@ -53,13 +53,14 @@ const path = require('node:path');
 const vm = require('node:vm');
 const { createRequire, wrap } = require('node:module');
 const [file, warmUp] = process.argv.slice(1);
-const source = readFileSync(file, 'utf8');
+const bytes = readFileSync(file);
+const source = bytes.toString('utf8');
 const script = new vm.Script(wrap(source), { filename: file });
 const module = { exports: {} };
 script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
 const warm = new Function('loaded', 'return (async () => {' + (warmUp ?? '') + '})()');
 warm(module.exports).then(() => {
-  const hash = createHash('sha256').update(source).digest();
+  const hash = createHash('sha256').update(bytes).digest();
   writeFileSync(file + '.cache', Buffer.concat([hash, script.createCachedData()]));
 });
 `;

@@ -68,8 +68,9 @@ export async function measureColdStart(
     SCF_NAMESPACE: services.emulator.envId,
     TENCENTCLOUD: 'true',
     SILENCE: 'true',
-    // What the runtime puts in process.env for a mini-program call (docs/content-security.md): without
-    // the token msgSecCheck is refused and every turn would take the word-list fallback instead.
+    // What the runtime puts in process.env for a mini-program call, as inferred in
+    // docs/content-security.md: without the token msgSecCheck is refused, and the first call would
+    // measure the word-list fallback instead of the platform's path.
     WX_API_TOKEN: 'bench-wx-api-token',
     WX_CONTEXT_KEYS: 'WX_OPENID,WX_APPID,WX_API_TOKEN',
   };

@@ -7,10 +7,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkPromptFiles } from '../../scripts/checked-prompt-files.js';
+import { checkPromptFiles, compiledRulesShape } from '../../scripts/checked-prompt-files.js';
 import { readCheckedPromptJson } from '../../shared/prompt/read-prompt-file.js';
-import { crisisModelFileSchema } from '../../shared/safety/crisis-model.js';
-import { crisisPatternsSchema } from '../../shared/safety/crisis-patterns-schema.js';
+import { compileCrisisRules } from '../../shared/safety/crisis-compile-rules.js';
 
 const PROMPT_DIR = path.resolve('prompt');
 const workDir = mkdtempSync(path.join(tmpdir(), 'zhiji-checked-prompts-'));
@@ -43,23 +42,36 @@ describe('checkPromptFiles (the build)', () => {
   });
 });
 
-describe('the schemas a checked file skips', () => {
-  // A file that skips its schema is used as read: a default or transform added to either schema would
-  // make the skipped path differ from the checked one (crisis-patterns' one default is also applied in
-  // compileCrisisRules).
-  it('return the shipped crisis files unchanged', () => {
-    for (const [fileName, schema] of [
-      ['crisis-patterns.json', crisisPatternsSchema],
-      ['crisis-model.json', crisisModelFileSchema],
-    ] as const) {
-      const raw = JSON.parse(readFileSync(path.join(PROMPT_DIR, fileName), 'utf8'));
-      expect(schema.parse(raw), fileName).toEqual(raw);
-    }
+describe('compiledRulesShape (how the build compares the checked and the unchecked compile)', () => {
+  const rules = () =>
+    compileCrisisRules(JSON.parse(readFileSync(path.join(PROMPT_DIR, 'crisis-patterns.json'), 'utf8')));
+
+  it('tells apart rules that differ only inside a map or in a flag', () => {
+    const original = compiledRulesShape(rules());
+    const otherMap = rules();
+    (otherMap.simplified as Map<string, string>).set('殺', '刹');
+    expect(compiledRulesShape(otherMap)).not.toBe(original);
+    const otherFlags = rules();
+    (otherFlags as { persons: RegExp }).persons = new RegExp(otherFlags.persons.source, 'u');
+    expect(compiledRulesShape(otherFlags)).not.toBe(original);
+    expect(compiledRulesShape(rules())).toBe(original);
   });
 });
 
-describe('readCheckedPromptJson from source', () => {
-  it('never counts a file as checked: the table is filled only in the bundles', () => {
+describe('readCheckedPromptJson', () => {
+  it('never counts a file as checked from source: the table is filled only in the bundles', () => {
     expect(readCheckedPromptJson(PROMPT_DIR, 'crisis-patterns.json').checkedAtBuild).toBe(false);
+  });
+
+  it('counts a file as checked only when its bytes hash as the table says', () => {
+    const file = path.join(PROMPT_DIR, 'crisis-patterns.json');
+    const table = { 'crisis-patterns.json': sha256(file) };
+    expect(readCheckedPromptJson(PROMPT_DIR, 'crisis-patterns.json', table).checkedAtBuild).toBe(true);
+    const edited = path.join(workDir, 'edited');
+    cpSync(PROMPT_DIR, edited, { recursive: true });
+    // One byte more (a trailing newline): the same rules, but not the bytes the build checked.
+    writeFileSync(path.join(edited, 'crisis-patterns.json'), `${readFileSync(file, 'utf8')}\n`);
+    expect(readCheckedPromptJson(edited, 'crisis-patterns.json', table).checkedAtBuild).toBe(false);
+    expect(readCheckedPromptJson(PROMPT_DIR, 'crisis-model.json', table).checkedAtBuild).toBe(false);
   });
 });
