@@ -1,0 +1,101 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Plugin } from 'esbuild';
+
+/**
+ * Parts of @cloudbase/node-sdk this service never calls (AI, data models, file storage, custom login
+ * tickets). The SDK requires them when it loads, which made its first use cost about 200 ms; here each
+ * becomes a stub that records the call and throws. `init()` calls one of them (the data-model client,
+ * in a try/catch of its own); the built-bundle test checks that nothing else ever does.
+ */
+const UNUSED_SDK_PARTS = [
+  '@cloudbase/ai',
+  '@cloudbase/app',
+  '@cloudbase/wx-cloud-client-sdk',
+  'web-streams-polyfill',
+  'xml2js',
+  'jsonwebtoken',
+];
+
+const stubUnusedSdkParts: Plugin = {
+  name: 'stub-unused-sdk-parts',
+  setup(pluginBuild) {
+    const filter = new RegExp(
+      `^(${UNUSED_SDK_PARTS.map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`,
+    );
+    pluginBuild.onResolve({ filter }, (resolved) => ({ path: resolved.path, namespace: 'unused-sdk-part' }));
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'unused-sdk-part' }, (loaded) => ({
+      contents: [
+        // Calls are also recorded, so the built-bundle test sees one even when the SDK catches the error.
+        `function unavailable() {`,
+        `  (globalThis[Symbol.for('zhiji.unbundled-sdk-calls')] ??= []).push(${JSON.stringify(loaded.path)});`,
+        `  throw new Error(${JSON.stringify(`${loaded.path} is not bundled here`)});`,
+        '}',
+        'module.exports = new Proxy(unavailable, {',
+        "  get: (target, key) => (key === '__esModule' ? false : key === 'default' ? module.exports : unavailable),",
+        '});',
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * `form-data` (with mime-types and its 190 KB mime-db) is required when the SDK loads, but only used to
+ * send a wx.openApi call: bundled as it is, it is evaluated on the first such call instead of at every
+ * cold start (about 30 ms). The SDK code is unchanged; only when the package runs moves.
+ */
+const formDataOnFirstUse: Plugin = {
+  name: 'form-data-on-first-use',
+  setup(pluginBuild) {
+    const realPath = createRequire(import.meta.url).resolve('form-data');
+    pluginBuild.onResolve({ filter: /^form-data$/ }, () => ({
+      path: 'form-data',
+      namespace: 'form-data-on-first-use',
+    }));
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'form-data-on-first-use' }, () => ({
+      contents: [
+        `function FormData(...args) { const Real = require(${JSON.stringify(realPath)}); return new Real(...args); }`,
+        'module.exports = FormData;',
+      ].join('\n'),
+      loader: 'js',
+      resolveDir: path.dirname(realPath),
+    }));
+  },
+};
+
+/**
+ * form-data requires mime-types (and its 190 KB mime-db) when it loads, but looks a type up only for a
+ * file part with a name; the SDK's wx.openApi call sends a Buffer without one, so here mime-types is
+ * evaluated on its first use instead (about 8 ms of the first WeChat call). The package is unchanged.
+ */
+const mimeTypesOnFirstUse: Plugin = {
+  name: 'mime-types-on-first-use',
+  setup(pluginBuild) {
+    const realPath = createRequire(createRequire(import.meta.url).resolve('form-data')).resolve('mime-types');
+    pluginBuild.onResolve({ filter: /^mime-types$/ }, () => ({
+      path: 'mime-types',
+      namespace: 'mime-types-on-first-use',
+    }));
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'mime-types-on-first-use' }, () => ({
+      contents: [
+        'let real;',
+        `const load = () => (real ??= require(${JSON.stringify(realPath)}));`,
+        'module.exports = new Proxy({}, {',
+        '  get: (_target, key) => load()[key],',
+        '  has: (_target, key) => key in load(),',
+        '  ownKeys: () => Reflect.ownKeys(load()),',
+        '  getOwnPropertyDescriptor: (_target, key) => {',
+        '    const descriptor = Reflect.getOwnPropertyDescriptor(load(), key);',
+        '    return descriptor === undefined ? undefined : { ...descriptor, configurable: true };',
+        '  },',
+        '});',
+      ].join('\n'),
+      loader: 'js',
+      resolveDir: path.dirname(realPath),
+    }));
+  },
+};
+
+/** The plugins of the CloudBase SDK's vendor file (scripts/build.ts). */
+export const CLOUDBASE_SDK_PLUGINS: Plugin[] = [stubUnusedSdkParts, formDataOnFirstUse, mimeTypesOnFirstUse];
