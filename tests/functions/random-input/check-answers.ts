@@ -17,6 +17,22 @@ const errorBodySchema = z.strictObject({
     field: z.optional(z.string().check(z.minLength(1))),
     retry_after_seconds: z.optional(z.number().check(z.gte(0))),
   }),
+  // An error of a turn under crisis care carries the hotline card too (docs/api.md): random text can
+  // score medium on the classifier, and care then persists for a few turns of that session.
+  safety: z.optional(
+    z.strictObject({
+      level: z.enum(['medium', 'high']),
+      resources: z
+        .array(
+          z.strictObject({
+            name: z.string().check(z.minLength(1)),
+            phone: z.string().check(z.minLength(1)),
+            note: z.optional(z.string()),
+          }),
+        )
+        .check(z.minLength(1)),
+    }),
+  ),
 });
 type ErrorBody = z.infer<typeof errorBodySchema>;
 export const chatReplySchema = z.object({
