@@ -3,7 +3,7 @@ import type { UserMemory } from '../memory/memory-document.js';
 import type { MemoryStore } from '../memory/memory-store.js';
 import type { SessionDocument } from '../storage/session-document.js';
 import { EXPORT_MAX_SESSIONS, type SessionStore } from '../storage/session-store.js';
-import { type ExportCursor, formatExportCursor } from './parse-history-request.js';
+import { type ExportCursor, formatExportCursor } from './export-cursor.js';
 
 export interface ExportReply {
   user_id: string;

@@ -3,7 +3,7 @@ import { MEMORY_ITEM_MAX_CHARS } from '../memory/memory-document.js';
 import { FEEDBACK_REASON_MAX_CHARS, TITLE_MAX_CHARS } from '../storage/session-overview.js';
 import { idField } from '../validation/request-fields.js';
 import { checkShortText } from '../validation/short-text.js';
-import { parseFields } from './parse-history-request.js';
+import { parseFields } from './parse-history-fields.js';
 
 /**
  * The history actions on the user's memory (知己档案, docs/memory.md) and on a session's title and
