@@ -1,9 +1,9 @@
-import { readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { withFileLock } from '../storage/file-lock.js';
 import {
   fileInside,
-  hasErrorCode,
+  namesIn,
   readJsonIfExists,
   statIfExists,
   updateJsonFile,
@@ -16,16 +16,6 @@ const suffix = '.memory.json';
 
 function isOld(document: MemoryDocument, cutoffIso: string): boolean {
   return document.updated_at < cutoffIso;
-}
-
-/** Entry names of a directory; none when it does not exist. */
-function namesIn(directory: string): string[] {
-  try {
-    return readdirSync(directory);
-  } catch (error) {
-    if (hasErrorCode(error, 'ENOENT')) return [];
-    throw error;
-  }
 }
 
 /**

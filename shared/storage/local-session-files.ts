@@ -1,6 +1,6 @@
-import { readdirSync, rmdirSync } from 'node:fs';
+import { rmdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileInside, hasErrorCode } from './locked-json-file.js';
+import { fileInside, hasErrorCode, namesIn } from './locked-json-file.js';
 import { idPattern, type SessionKey } from './session-document.js';
 import { assertSessionKey, assertUserId } from './storage-guards.js';
 
@@ -48,14 +48,4 @@ export function localSessionFiles(dataDir: string): LocalSessionFiles {
       }
     },
   };
-}
-
-/** Entry names of a directory; none when it does not exist. */
-function namesIn(directory: string): string[] {
-  try {
-    return readdirSync(directory);
-  } catch (error) {
-    if (hasErrorCode(error, 'ENOENT')) return [];
-    throw error;
-  }
 }

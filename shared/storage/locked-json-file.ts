@@ -1,12 +1,13 @@
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../errors/app-error.js';
 import { withFileLock } from './file-lock.js';
 import { writeFileAtomically } from './write-file-atomically.js';
 
 /**
- * The plumbing the local adapters (sessions, usage) share: paths that cannot leave their root, reads that
- * tell a missing file from a broken one, and the locked read-modify-write every local write is.
+ * The plumbing the local adapters (sessions, usage, memory) share: paths that cannot leave their root,
+ * reads that tell a missing file or directory from a broken one, and the locked read-modify-write every
+ * local write is.
  */
 
 /** `root/segments…`, refused with INVALID_ID if it would leave `root`. */
@@ -23,6 +24,16 @@ export function fileInside(root: string, segments: readonly string[], field: str
 
 export function hasErrorCode(error: unknown, code: string): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && error.code === code;
+}
+
+/** Entry names of a directory; none when it does not exist. */
+export function namesIn(directory: string): string[] {
+  try {
+    return readdirSync(directory);
+  } catch (error) {
+    if (hasErrorCode(error, 'ENOENT')) return [];
+    throw error;
+  }
 }
 
 export function readIfExists(filePath: string): string | undefined {
