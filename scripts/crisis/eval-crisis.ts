@@ -13,11 +13,13 @@
  *   `--price-per-million-tokens P`; `--concurrency N` calls at once (4). One paid call per row.
  * Message text is printed only with --show, for labelled files.
  */
+
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../../shared/config/load-config.js';
 import { createOpenAiChatModel } from '../../shared/model/openai-chat-model.js';
 import { resolvePromptDir } from '../../shared/prompt/load-prompt-assets.js';
+import { systemTimers } from '../../shared/runtime/system-timers.js';
 import { loadCrisisAssets } from '../../shared/safety/load-crisis-assets.js';
 import { loadDotenv } from '../load-dotenv.js';
 import { type LabelledLine, parseEvaluationFile, screenDialogue } from './crisis-evaluation.js';
@@ -129,7 +131,7 @@ async function evaluateJudge() {
     console.info(`${file}: the model judge, ${rows.length} rows (${leftOut} with risk null left out)`);
     print(
       await judgeCrisisRows(rows, assets, {
-        model: createOpenAiChatModel(config.model),
+        model: createOpenAiChatModel(config.model, systemTimers),
         modelName: judge.model ?? config.model.model,
         judgeModel: judge.model,
         timeoutMs: judge.timeoutMs,

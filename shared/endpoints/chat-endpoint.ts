@@ -41,7 +41,7 @@ function partsFor(dependencies: ServiceDependencies): ChatParts {
     const safety = buildChatSafety(config, promptDir);
     built = {
       model: modelOverride ?? createChatModel(config.model, prompt.labelSet, systemTimers),
-      fallback: modelOverride === undefined ? createFallbackChatModel(config.model) : undefined,
+      fallback: modelOverride === undefined ? createFallbackChatModel(config.model, systemTimers) : undefined,
       safety,
       usage: dependencies.usageStore ?? createUsageStore(config),
       // A budget that cannot hold the fixed parts is CONFIG_INVALID here, before any turn runs.

@@ -9,11 +9,11 @@ import { createOpenAiChatModel } from './openai-chat-model.js';
 export function createChatModel(config: ModelConfig, labelSet: EmotionLabelSet, timers: Timers): ChatModel {
   return config.provider === 'offline'
     ? createOfflineDemoModel(labelSet, timers)
-    : createOpenAiChatModel(config);
+    : createOpenAiChatModel(config, timers);
 }
 
 /** The second provider, when configured: the same settings with its own address, key and model. */
-export function createFallbackChatModel(config: ModelConfig): ChatModel | undefined {
+export function createFallbackChatModel(config: ModelConfig, timers: Timers): ChatModel | undefined {
   if (config.provider === 'offline' || config.fallback === undefined) return undefined;
-  return createOpenAiChatModel({ ...config, ...config.fallback, fallback: undefined });
+  return createOpenAiChatModel({ ...config, ...config.fallback, fallback: undefined }, timers);
 }

@@ -3,6 +3,7 @@
  * request, the history function) does not parse the SDK.
  */
 import type { ModelConfig } from '../config/load-config.js';
+import type { Timers } from '../runtime/timers.js';
 import { acceptText, checkFinish } from './accept-model-reply.js';
 import type { ChatModel, ModelAttempt, ModelReply } from './chat-model.js';
 import { toModelError } from './map-openai-error.js';
@@ -12,7 +13,7 @@ import { readReplyStream } from './read-reply-stream.js';
 type OpenAiModule = typeof import('openai');
 type OpenAiClient = InstanceType<OpenAiModule['default']>;
 
-export function createOpenAiChatModel(config: ModelConfig): ChatModel {
+export function createOpenAiChatModel(config: ModelConfig, timers: Timers): ChatModel {
   let client: Promise<{ sdk: OpenAiModule; client: OpenAiClient }> | undefined;
   function connect() {
     client ??= import('openai').then((sdk) => ({
@@ -48,7 +49,7 @@ export function createOpenAiChatModel(config: ModelConfig): ChatModel {
         // A caller that shows the words as they come (the stream endpoint) needs the provider to stream,
         // whatever LLM_STREAM says.
         return config.stream || attempt.onText !== undefined
-          ? await completeStreaming(openai, config, attempt)
+          ? await completeStreaming(openai, config, attempt, timers)
           : await completeOnce(openai, config, attempt);
       } catch (error) {
         throw toModelError(sdk, error, attempt.signal);
@@ -87,8 +88,9 @@ function completeStreaming(
   openai: OpenAiClient,
   config: ModelConfig,
   attempt: ModelAttempt,
+  timers: Timers,
 ): Promise<ModelReply> {
-  return readReplyStream(attempt, config.idleTimeoutMs, (signal) =>
+  return readReplyStream(attempt, { timeoutMs: config.idleTimeoutMs, timers }, (signal) =>
     openai.chat.completions.create(
       { ...requestBody(config, attempt), stream: true, stream_options: { include_usage: true } },
       { signal, timeout: attempt.timeoutMs, maxRetries: 0 },

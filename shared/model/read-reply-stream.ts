@@ -1,3 +1,4 @@
+import type { Timers } from '../runtime/timers.js';
 import { acceptText, checkFinish, type ProviderUsage } from './accept-model-reply.js';
 import type { ModelAttempt, ModelReply } from './chat-model.js';
 import { modelError } from './model-errors.js';
@@ -13,16 +14,17 @@ export interface ReplyChunk {
 
 /**
  * Reads a streamed reply to its end, passing each piece to `attempt.onText`, and gives up when no content
- * arrives for `idleTimeoutMs`. `open` starts the request with the signal that aborts it.
+ * arrives for `idleTimeoutMs` on the injected timers. `open` starts the request with the signal that
+ * aborts it.
  */
 export async function readReplyStream(
   attempt: ModelAttempt,
-  idleTimeoutMs: number,
+  idle: { timeoutMs: number; timers: Timers },
   open: (signal: AbortSignal) => Promise<AsyncIterable<ReplyChunk>>,
 ): Promise<ModelReply> {
-  const idle = new AbortController();
-  const signal = AbortSignal.any([attempt.signal, idle.signal]);
-  let idleTimer = setTimeout(() => idle.abort(), idleTimeoutMs);
+  const idleAbort = new AbortController();
+  const signal = AbortSignal.any([attempt.signal, idleAbort.signal]);
+  let cancelIdleTimer = idle.timers.schedule(idle.timeoutMs, () => idleAbort.abort());
   let headersReceived = false;
   try {
     const stream = await open(signal);
@@ -40,13 +42,13 @@ export async function readReplyStream(
       // Reasoning models (deepseek-reasoner, QwQ) stream their thinking in `reasoning_content` before
       // any content: that is progress too.
       if (delta?.content || delta?.reasoning_content) {
-        clearTimeout(idleTimer);
-        idleTimer = setTimeout(() => idle.abort(), idleTimeoutMs);
+        cancelIdleTimer();
+        cancelIdleTimer = idle.timers.schedule(idle.timeoutMs, () => idleAbort.abort());
       }
       finishReason = chunk.choices[0]?.finish_reason ?? finishReason;
       if (chunk.usage) usage = chunk.usage;
     }
-    if (idle.signal.aborted) throw modelError('LLM_TIMEOUT', { detail: 'stream idle' });
+    if (idleAbort.signal.aborted) throw modelError('LLM_TIMEOUT', { detail: 'stream idle' });
     if (attempt.signal.aborted) throw modelError('LLM_TIMEOUT');
     // The SDK ends the loop quietly when the connection is cut before `[DONE]`: no finish means cut.
     if (finishReason === undefined || finishReason === null) {
@@ -55,7 +57,7 @@ export async function readReplyStream(
     checkFinish(finishReason);
     return acceptText(text, usage);
   } catch (error) {
-    if (idle.signal.aborted && !attempt.signal.aborted)
+    if (idleAbort.signal.aborted && !attempt.signal.aborted)
       throw modelError('LLM_TIMEOUT', { detail: 'stream idle' });
     // A socket torn down mid-stream surfaces as undici's bare "terminated" TypeError, not an API error.
     if (headersReceived && !attempt.signal.aborted && error instanceof TypeError) {
@@ -63,6 +65,6 @@ export async function readReplyStream(
     }
     throw error;
   } finally {
-    clearTimeout(idleTimer);
+    cancelIdleTimer();
   }
 }

@@ -8,6 +8,7 @@ const coreFiles = [
     .filter((file) => file.endsWith('.ts'))
     .map((file) => path.join('shared/chat', file)),
   'shared/model/complete-with-deadline.ts',
+  'shared/model/read-reply-stream.ts',
   'shared/storage/with-storage-retry.ts',
   'shared/runtime/within-deadline.ts',
 ];

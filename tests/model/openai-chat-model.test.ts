@@ -1,9 +1,10 @@
 /**
  * The real `openai` SDK over real loopback sockets against the fake OpenAI server, driven the way the
- * chat handler drives it: completeWithDeadline(createOpenAiChatModel(config), ...). Every provider fault
- * must end as a distinct AppError code within the turn's deadline, in both the streaming and the JSON mode,
- * and no error the user sees may carry the provider's text or the API key.
+ * chat handler drives it: completeWithDeadline(createOpenAiChatModel(config, timers), ...). Every
+ * provider fault must end as a distinct AppError code within the turn's deadline, in both the streaming
+ * and the JSON mode, and no error the user sees may carry the provider's text or the API key.
  */
+
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import { AppError, type ErrorCode } from '../../shared/errors/app-error.js';
 import { completeWithDeadline } from '../../shared/model/complete-with-deadline.js';
 import { createOpenAiChatModel } from '../../shared/model/openai-chat-model.js';
 import type { ModelMessage } from '../../shared/prompt/build-model-messages.js';
+import { systemTimers } from '../../shared/runtime/system-timers.js';
 import {
   type FakeOpenAiServer,
   type FakeReply,
@@ -68,7 +70,7 @@ function modelConfig(stream: boolean, overrides: Partial<ModelConfig> = {}): Mod
 
 /** Calls the model exactly as the chat handler does, with a deadline `deadlineMs` from now. */
 function complete(config: ModelConfig, deadlineMs: number) {
-  return completeWithDeadline(createOpenAiChatModel(config), MESSAGES, {
+  return completeWithDeadline(createOpenAiChatModel(config, systemTimers), MESSAGES, {
     deadlineAt: Date.now() + deadlineMs,
     maxAttempts: config.maxAttempts,
     maxRetryWaitMs: config.maxRetryWaitMs,
@@ -450,7 +452,7 @@ describe('onText: the pieces of a streamed reply as they arrive', () => {
     options: Parameters<typeof completeWithDeadline>[2]['onText'],
     mayRetry?: () => boolean,
   ) =>
-    completeWithDeadline(createOpenAiChatModel(config), MESSAGES, {
+    completeWithDeadline(createOpenAiChatModel(config, systemTimers), MESSAGES, {
       deadlineAt: Date.now() + 5_000,
       maxAttempts: 2,
       maxRetryWaitMs: 1_000,
