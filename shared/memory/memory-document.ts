@@ -47,7 +47,7 @@ export const memoryDocumentSchema = z.object({
   generation: z.optional(z.string()),
   /**
    * What the user removed, so the model does not learn it again: `f_<hash>` of each deleted item's
-   * comparable text (duplicate-items.ts), never the text, with the time it was deleted; at most
+   * comparable text (forgotten-items.ts), never the text, with the time it was deleted; at most
    * MEMORY_MAX_FORGOTTEN. delete_all removes them with the document.
    */
   forgotten: z.optional(z.record(z.string(), z.string())),

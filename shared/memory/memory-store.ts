@@ -93,7 +93,7 @@ export function memoryItemId(): string {
   return `mem_${randomBytes(8).toString('hex')}`;
 }
 
-/** The port over an adapter's backend: the rules (memory-change.ts) are the same for both. */
+/** The port over an adapter's backend: the rules (user-item-changes.ts, proposal-changes.ts) are the same for both. */
 export function memoryStoreOver(backend: MemoryBackend, newId: () => string = memoryItemId): MemoryStore {
   async function change<T>(
     userId: string,

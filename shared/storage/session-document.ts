@@ -61,7 +61,8 @@ export const storedMessageSchema = z.object({
   content_review: z.optional(z.literal(true)),
   /**
    * Only on agent messages: a short hash of the persona prompt, label file and crisis texts the reply was
-   * made with (prompt-version.ts), so feedback and incidents trace to the text behind them.
+   * made with (promptVersionOf in context-settings.ts), so feedback and incidents trace to the text
+   * behind them.
    */
   prompt_version: z.optional(z.string()),
   /**
