@@ -32,7 +32,8 @@ export function lazyCrisisModel(promptDir: string): CrisisModel {
 
 export function readCrisisModel(promptDir: string): CrisisModel {
   const { value, checkedAtBuild } = readCheckedPromptJson(promptDir, CRISIS_MODEL_FILE);
-  // The schema has no defaults or transforms: a file that passed it at build is its own parsed form.
+  // A file that passed the schema at build is its own parsed form (the build proves it:
+  // scripts/checked-prompt-files.ts).
   if (checkedAtBuild) return compileCrisisModel(value as CrisisModelFile);
   const parsed = crisisModelFileSchema.safeParse(value);
   if (!parsed.success) throw promptFileError(CRISIS_MODEL_FILE, 'does not match its schema', parsed.error);
