@@ -29,7 +29,7 @@ export type HttpFunctionName = (typeof HTTP_FUNCTION_NAMES)[number];
  * them at every cold start would cost more than the rest of the function. Each vendor file holds only
  * the package, so no class of ours exists twice.
  */
-const VENDOR_PACKAGES: Record<string, string> = {
+export const VENDOR_PACKAGES: Record<string, string> = {
   openai: 'vendor/openai.js',
   '@cloudbase/node-sdk': 'vendor/cloudbase-node-sdk.js',
 };
@@ -76,6 +76,22 @@ export function functionBundleOptions(
   } satisfies BuildOptions;
 }
 
+/** How an SDK's vendor file is built. Exported, as functionBundleOptions, for the layout test. */
+export function vendorBundleOptions(packageName: string, outfile: string) {
+  return {
+    ...sharedOptions,
+    stdin: {
+      contents: `module.exports = require(${JSON.stringify(packageName)});`,
+      resolveDir: process.cwd(),
+    },
+    outfile,
+    plugins: packageName === '@cloudbase/node-sdk' ? CLOUDBASE_SDK_PLUGINS : [],
+    // The code-cached loader compiles the file with vm.Script, which has no loader for `import()`:
+    // any dynamic import becomes a require, as in the function bundles.
+    supported: { 'dynamic-import': false },
+  } satisfies BuildOptions;
+}
+
 /**
  * The files each function reads from prompt/ beside its bundle: the chat function also the crisis and
  * word-list files and the emotion classifier's weights (read on its first use); history only the labels.
@@ -110,18 +126,9 @@ export async function buildFunctions(outputRootOption = DEFAULT_OUTPUT_ROOT): Pr
         ? Object.entries(VENDOR_PACKAGES)
         : [['@cloudbase/node-sdk', VENDOR_PACKAGES['@cloudbase/node-sdk']]];
     for (const [packageName, vendorFile] of vendors) {
-      await build({
-        ...sharedOptions,
-        stdin: {
-          contents: `module.exports = require(${JSON.stringify(packageName)});`,
-          resolveDir: process.cwd(),
-        },
-        outfile: path.join(outputDir, implementationFile(vendorFile ?? '')),
-        plugins: packageName === '@cloudbase/node-sdk' ? CLOUDBASE_SDK_PLUGINS : [],
-        // The code-cached loader compiles the file with vm.Script, which has no loader for `import()`:
-        // any dynamic import becomes a require, as in the function bundles.
-        supported: { 'dynamic-import': false },
-      });
+      await build(
+        vendorBundleOptions(packageName ?? '', path.join(outputDir, implementationFile(vendorFile ?? ''))),
+      );
       await writeCodeCachedLoader(path.join(outputDir, vendorFile ?? ''), VENDOR_WARM_UPS[packageName ?? '']);
     }
     await mkdir(path.join(outputDir, 'prompt'), { recursive: true });

@@ -2,7 +2,13 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build, transform } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { FUNCTION_NAMES, functionBundleOptions, HTTP_FUNCTION_NAMES } from '../../scripts/build.js';
+import {
+  FUNCTION_NAMES,
+  functionBundleOptions,
+  HTTP_FUNCTION_NAMES,
+  VENDOR_PACKAGES,
+  vendorBundleOptions,
+} from '../../scripts/build.js';
 
 /**
  * Files another branch is moving out of shared/ (the crisis evaluation goes to scripts/crisis/). Listed
@@ -62,11 +68,20 @@ async function readSharedFiles(): Promise<SharedFile[]> {
   );
 }
 
+/** The files the function bundles and the SDK vendor files (whose build may add a shared file) are built from. */
 async function functionBundleInputs(): Promise<Set<string>> {
   const inputs = new Set<string>();
-  for (const name of [...FUNCTION_NAMES, ...HTTP_FUNCTION_NAMES]) {
+  const bundles = [
+    ...[...FUNCTION_NAMES, ...HTTP_FUNCTION_NAMES].map((name) =>
+      functionBundleOptions(name, path.resolve('dist', 'layout-check', name, 'index.js')),
+    ),
+    ...Object.keys(VENDOR_PACKAGES).map((packageName) =>
+      vendorBundleOptions(packageName, path.resolve('dist', 'layout-check', 'vendor', `${packageName}.js`)),
+    ),
+  ];
+  for (const options of bundles) {
     const result = await build({
-      ...functionBundleOptions(name, path.resolve('dist', 'layout-check', name, 'index.js')),
+      ...options,
       write: false,
       metafile: true,
       minify: false,
