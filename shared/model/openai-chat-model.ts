@@ -8,6 +8,7 @@ import { acceptText, checkFinish } from './accept-model-reply.js';
 import type { ChatModel, ModelAttempt, ModelReply } from './chat-model.js';
 import { toModelError } from './map-openai-error.js';
 import { modelError } from './model-errors.js';
+import { nodeHttpFetch } from './node-http-fetch.js';
 import { readReplyStream } from './read-reply-stream.js';
 
 type OpenAiModule = typeof import('openai');
@@ -26,6 +27,7 @@ export function createOpenAiChatModel(config: ModelConfig, timers: Timers): Chat
         apiKey: config.apiKey,
         maxRetries: 0,
         logLevel: 'off',
+        fetch: nodeHttpFetch,
       }),
     }));
     return client;
@@ -35,11 +37,11 @@ export function createOpenAiChatModel(config: ModelConfig, timers: Timers): Chat
     provider: 'openai',
     prepare() {
       // After the requests already made have gone out (a later turn of the event loop), so loading never
-      // delays them; Node loads its fetch (undici) on first touch, which the SDK does only when it builds
-      // a request.
+      // delays them. The SDK builds each request's headers with the platform's `Headers`, which Node
+      // loads (with the rest of undici) on first touch.
       setImmediate(() => {
         connect()
-          .then(() => Reflect.get(globalThis, 'FormData'))
+          .then(() => Reflect.get(globalThis, 'Headers'))
           .catch(() => undefined);
       });
     },

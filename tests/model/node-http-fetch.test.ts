@@ -1,0 +1,162 @@
+/**
+ * The model client's fetch over node:http, on real loopback sockets: what the openai SDK and
+ * read-reply-stream.ts rely on from fetch (a streamed body, an abort as an AbortError, a cut as a
+ * TypeError). The SDK itself runs over it in openai-chat-model.test.ts, against every provider fault.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type Server } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { nodeHttpFetch } from '../../shared/model/node-http-fetch.js';
+import { unusedLoopbackUrl } from '../fakes/fake-openai-server.js';
+
+const servers: { close(): unknown }[] = [];
+afterEach(() => {
+  for (const server of servers.splice(0)) server.close();
+});
+
+async function serve(handler: (request: IncomingMessage, response: ServerResponse) => void) {
+  const server = createServer(handler);
+  servers.push({
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function serveRaw(reply: string) {
+  const server: Server = createTcpServer((socket) => socket.end(reply));
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  let body = '';
+  for await (const chunk of request) body += chunk;
+  return body;
+}
+
+type FetchError = Error & { cause?: { code?: string } };
+
+async function rejection(promise: Promise<unknown>): Promise<FetchError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as FetchError;
+  }
+  throw new Error('resolved, not rejected');
+}
+
+describe('nodeHttpFetch', () => {
+  it('sends the method, headers and a text body with its length, and returns status, headers and body', async () => {
+    let seen: { method?: string | undefined; headers?: IncomingMessage['headers']; body?: string } = {};
+    const url = await serve(async (request, response) => {
+      seen = { method: request.method, headers: request.headers, body: await readBody(request) };
+      response.writeHead(201, 'Made', { 'content-type': 'application/json', 'x-request-id': 'req_1' });
+      response.end('{"ok":"好"}');
+    });
+    const body = JSON.stringify({ text: '你好' });
+    const headers = new Headers({ 'content-type': 'application/json', authorization: 'Bearer sk-test' });
+    const response = await nodeHttpFetch(`${url}/v1/chat/completions`, { method: 'post', headers, body });
+    expect(seen.method).toBe('POST');
+    expect(seen.headers?.authorization).toBe('Bearer sk-test');
+    expect(seen.headers?.['content-length']).toBe(String(Buffer.byteLength(body)));
+    expect(seen.headers?.['transfer-encoding']).toBeUndefined();
+    expect(seen.body).toBe(body);
+    expect([response.status, response.statusText, response.ok]).toEqual([201, 'Made', true]);
+    expect(response.headers.get('x-request-id')).toBe('req_1');
+    expect(await response.json()).toEqual({ ok: '好' });
+  });
+
+  it('hands over each part of a streamed body as it arrives', async () => {
+    let sendRest: () => void = () => undefined;
+    const url = await serve((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: one\n\n');
+      sendRest = () => response.end('data: two\n\n');
+    });
+    const response = await nodeHttpFetch(new URL(url));
+    const reader = response.body?.getReader();
+    const decoder = new TextDecoder();
+    const first = await reader?.read();
+    // The second part does not exist yet: the first came through on its own.
+    expect(decoder.decode(first?.value)).toBe('data: one\n\n');
+    sendRest();
+    const second = await reader?.read();
+    expect(decoder.decode(second?.value)).toBe('data: two\n\n');
+    expect((await reader?.read())?.done).toBe(true);
+  });
+
+  it('gives no body for a 204', async () => {
+    const url = await serve((_request, response) => {
+      response.writeHead(204);
+      response.end();
+    });
+    const response = await nodeHttpFetch(url, { method: 'DELETE' });
+    expect([response.status, response.body]).toEqual([204, null]);
+  });
+
+  it('rejects as fetch does when the connection is refused', async () => {
+    const error = await rejection(nodeHttpFetch(await unusedLoopbackUrl()));
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.message).toBe('fetch failed');
+    expect(error.cause?.code).toBe('ECONNREFUSED');
+  });
+
+  it('speaks TLS to an https address (and fails on a server that does not)', async () => {
+    const port = await serveRaw('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+    const error = await rejection(nodeHttpFetch(`https://127.0.0.1:${port}/v1`));
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.cause?.code).toMatch(/^(EPROTO|ECONNRESET|ERR_SSL_.*)$/);
+  });
+
+  it('rejects with an AbortError when aborted before the answer', async () => {
+    const url = await serve(() => undefined);
+    const controller = new AbortController();
+    const pending = nodeHttpFetch(url, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    expect((await rejection(pending)).name).toBe('AbortError');
+  });
+
+  it('fails the body with an AbortError when aborted mid-body', async () => {
+    const url = await serve((_request, response) => {
+      response.writeHead(200);
+      response.write('part');
+    });
+    const controller = new AbortController();
+    const response = await nodeHttpFetch(url, { signal: controller.signal });
+    const reader = response.body?.getReader();
+    await reader?.read();
+    controller.abort();
+    expect((await rejection(reader?.read() ?? Promise.resolve())).name).toBe('AbortError');
+  });
+
+  it('fails the body with a TypeError when the connection is cut mid-body, never ends it quietly', async () => {
+    const url = await serve((_request, response) => {
+      response.writeHead(200, { 'content-length': '100' });
+      response.write('part', () => response.socket?.destroy());
+    });
+    const response = await nodeHttpFetch(url);
+    const error = await rejection(response.text());
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.message).toBe('terminated');
+  });
+
+  it('rejects a status no Response can carry instead of throwing in a callback', async () => {
+    const port = await serveRaw('HTTP/1.1 600 Odd\r\ncontent-length: 0\r\n\r\n');
+    const error = await rejection(nodeHttpFetch(`http://127.0.0.1:${port}/`));
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.cause).toBeInstanceOf(RangeError);
+  });
+
+  it('refuses what the SDK never sends: a Request, a body that is not text', async () => {
+    const url = await serve((_request, response) => response.end());
+    expect(await rejection(nodeHttpFetch(new Request(url)))).toBeInstanceOf(TypeError);
+    const body = new Uint8Array([1]);
+    expect(await rejection(nodeHttpFetch(url, { method: 'POST', body }))).toBeInstanceOf(TypeError);
+  });
+});
