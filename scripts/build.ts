@@ -86,6 +86,8 @@ export function vendorBundleOptions(packageName: string, outfile: string) {
     },
     outfile,
     plugins: packageName === '@cloudbase/node-sdk' ? CLOUDBASE_SDK_PLUGINS : [],
+    // The SDK's `Headers` and `FormData` without loading undici (shared/model/fetch-globals.ts).
+    inject: packageName === 'openai' ? [path.resolve('shared/model/fetch-globals.ts')] : [],
     // The code-cached loader compiles the file with vm.Script, which has no loader for `import()`:
     // any dynamic import becomes a require, as in the function bundles.
     supported: { 'dynamic-import': false },

@@ -27,7 +27,8 @@ export function createOpenAiChatModel(config: ModelConfig, timers: Timers): Chat
         apiKey: config.apiKey,
         maxRetries: 0,
         logLevel: 'off',
-        fetch: nodeHttpFetch,
+        // What it returns is the part of `Response` the SDK reads (node-http-fetch.ts), not a whole one.
+        fetch: nodeHttpFetch as unknown as typeof fetch,
       }),
     }));
     return client;
@@ -37,12 +38,9 @@ export function createOpenAiChatModel(config: ModelConfig, timers: Timers): Chat
     provider: 'openai',
     prepare() {
       // After the requests already made have gone out (a later turn of the event loop), so loading never
-      // delays them. The SDK builds each request's headers with the platform's `Headers`, which Node
-      // loads (with the rest of undici) on first touch.
+      // delays them.
       setImmediate(() => {
-        connect()
-          .then(() => Reflect.get(globalThis, 'Headers'))
-          .catch(() => undefined);
+        connect().catch(() => undefined);
       });
     },
     async complete(attempt) {

@@ -30,6 +30,7 @@ async function invokeBundle(
 ) {
   const script = `require(process.argv[1]).main(JSON.parse(process.argv[2]), JSON.parse(process.argv[3]))
     .then((result) => process.stdout.write('\\nSTUBS ' + JSON.stringify(globalThis[Symbol.for('zhiji.unbundled-sdk-calls')] ?? [])
+      + '\\nUNDICI ' + JSON.stringify(process.moduleLoadList.filter((name) => name.includes('undici')))
       + '\\nRESULT ' + JSON.stringify(result)))`;
   const { stdout, stderr } = await run(
     process.execPath,
@@ -44,6 +45,8 @@ async function invokeBundle(
   expect(stubCalls.filter((name) => name !== '@cloudbase/wx-cloud-client-sdk')).toEqual([]);
   const line = stdout.split('\n').find((candidate) => candidate.startsWith('RESULT '));
   if (line === undefined) throw new Error(`no result from the ${name} bundle`);
+  // The model client runs on node:http with its own Headers: Node's fetch (undici) is never loaded.
+  expect(stdout.split('\n').find((candidate) => candidate.startsWith('UNDICI '))).toBe('UNDICI []');
   return JSON.parse(line.slice('RESULT '.length));
 }
 
@@ -183,6 +186,23 @@ describe('the built bundles', () => {
       environment,
     );
     expect(overHttp.statusCode).toBe(401);
+  });
+
+  it('run the bundled model client over node:http: a provider error is retried, a reply streamed', async () => {
+    const environment = { ...services.environment(), LOG_LEVEL: 'silent' } as Record<string, string>;
+    services.model.enqueue(
+      { kind: 'error', status: 503, message: 'overloaded', headers: { 'x-request-id': 'req_503' } },
+      { kind: 'reply', content: '[caring] 慢慢说，我在听。' },
+    );
+    const reply = await invokeBundle(
+      'chat',
+      { user_id: 'u1', session_id: 's1', message: '睡不着' },
+      {},
+      environment,
+    );
+    expect(reply).toMatchObject({ content: '慢慢说，我在听。', emotion: 'caring' });
+    expect(services.model.requests()).toHaveLength(2);
+    expect(services.model.requests()[1]?.body).toMatchObject({ stream: true });
   });
 
   it('read the prompt files deployed beside them', async () => {
