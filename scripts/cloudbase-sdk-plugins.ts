@@ -127,13 +127,23 @@ export function sortWithoutCollator(keyValueSource: string): string {
 const signatureKeyOrder: Plugin = {
   name: 'signature-key-order',
   setup(pluginBuild) {
+    let rewritten = false;
+    pluginBuild.onStart(() => {
+      rewritten = false;
+    });
     pluginBuild.onLoad(
       { filter: /[\\/]@cloudbase[\\/]signature-nodejs[\\/]lib[\\/]keyvalue\.js$/ },
-      async (loaded) => ({
-        contents: sortWithoutCollator(await readFile(loaded.path, 'utf8')),
-        loader: 'js',
-      }),
+      async (loaded) => {
+        rewritten = true;
+        return { contents: sortWithoutCollator(await readFile(loaded.path, 'utf8')), loader: 'js' };
+      },
     );
+    // A signer that moved or was renamed would otherwise build quietly with the collator back.
+    pluginBuild.onEnd(() => {
+      if (!rewritten) {
+        throw new Error('@cloudbase/signature-nodejs lib/keyvalue.js was not in the bundle to rewrite');
+      }
+    });
   },
 };
 

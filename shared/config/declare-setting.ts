@@ -48,4 +48,9 @@ export const booleanFlag = z.pipe(
   z.transform((value) => ['true', '1', 'on'].includes(value)),
 );
 export const httpUrl = z.url({ protocol: /^https?$/ });
+/**
+ * A provider key goes into a header: surrounding whitespace (a newline pasted with it) is dropped, and
+ * anything else but printable ASCII is a configuration error, not a connection failure to retry.
+ */
+export const apiKey = z.string().check(z.trim(), z.regex(/^[\x21-\x7e]+$/));
 export const collectionName = z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/));

@@ -1,5 +1,14 @@
 import * as z from 'zod/mini';
-import { booleanFlag, chat, defaulted, httpUrl, integer, local, optional } from './declare-setting.js';
+import {
+  apiKey,
+  booleanFlag,
+  chat,
+  defaulted,
+  httpUrl,
+  integer,
+  local,
+  optional,
+} from './declare-setting.js';
 
 /** The model: any OpenAI-compatible provider, and a second one tried when the first fails. */
 export const modelSettings = {
@@ -7,7 +16,7 @@ export const modelSettings = {
     about: 'any OpenAI-compatible endpoint (DeepSeek, Qwen, Hunyuan, Kimi, GLM, Ollama, vLLM)',
     readBy: chat,
   }),
-  OPENAI_API_KEY: optional(z.string(), '—', {
+  OPENAI_API_KEY: optional(apiKey, '—', {
     about: 'the provider key; required on the platform',
     readBy: chat,
   }),
@@ -46,6 +55,6 @@ export const modelSettings = {
     about: 'the fallback provider’s endpoint; all three `LLM_FALLBACK_*` or none',
     readBy: chat,
   }),
-  LLM_FALLBACK_API_KEY: optional(z.string(), '—', { about: 'the fallback provider’s key', readBy: chat }),
+  LLM_FALLBACK_API_KEY: optional(apiKey, '—', { about: 'the fallback provider’s key', readBy: chat }),
   LLM_FALLBACK_MODEL: optional(z.string(), '—', { about: 'the fallback provider’s model', readBy: chat }),
 };

@@ -9,8 +9,17 @@ export type HeaderInit =
   | Iterable<readonly [string, string]>
   | Readonly<Record<string, string | readonly string[] | undefined>>;
 
+/** Marks a HeaderList from any copy of this module: the SDK's vendor file has one, the function another. */
+const HEADER_LIST = Symbol.for('zhiji.header-list');
+
 export class HeaderList {
   readonly #values = new Map<string, string>();
+  readonly [HEADER_LIST] = true;
+
+  /** So the SDK's `instanceof Headers` (its own copy of this class) holds for the function's lists too. */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && HEADER_LIST in value;
+  }
 
   constructor(init?: HeaderInit | null) {
     if (init === undefined || init === null) return;

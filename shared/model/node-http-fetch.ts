@@ -4,11 +4,12 @@
  * its parser to WebAssembly on the first request: about 50 ms of a cold start's first reply together
  * (interleaved runs, docs/architecture.md#cold-start). It covers what the SDK sends, a POST with a text
  * body and an abort signal, and answers with the part of `Response` the SDK reads. Redirects are not
- * followed (a provider answers, it does not redirect) and no compression is asked for.
+ * followed (a provider answers, it does not redirect).
  */
 import http from 'node:http';
 import https from 'node:https';
 import { type HeaderInit, HeaderList } from './header-list.js';
+import { responseBodyStream } from './response-body-stream.js';
 
 /** What the openai SDK reads of a `Response`. */
 export interface FetchedResponse {
@@ -41,7 +42,8 @@ export function nodeHttpFetch(input: unknown, init: FetchInit = {}): Promise<Fet
   if (body !== undefined && body !== null && typeof body !== 'string') {
     return Promise.reject(new TypeError('nodeHttpFetch sends text bodies only'));
   }
-  const headers = Object.fromEntries(new HeaderList(init.headers));
+  // Asked uncompressed (a stream of deltas should not wait on a compressor); decoded if it comes anyway.
+  const headers = { 'accept-encoding': 'identity', ...Object.fromEntries(new HeaderList(init.headers)) };
   const method = (init.method ?? 'GET').toUpperCase();
   const transport = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
@@ -54,7 +56,7 @@ export function nodeHttpFetch(input: unknown, init: FetchInit = {}): Promise<Fet
           url.href,
           status,
           response,
-          hasBody ? bodyStream(response, signal ?? undefined) : null,
+          hasBody ? responseBodyStream(response, signal ?? undefined) : null,
         ),
       );
     });
@@ -94,42 +96,4 @@ function fetchedResponse(
     text,
     json: async () => JSON.parse(await text()),
   };
-}
-
-/**
- * The body as a web stream that fails as fetch's does, which the SDK and read-reply-stream.ts rely on: an
- * abort as an `AbortError`, a connection cut mid-body as a `TypeError` ("terminated"), never a quiet end.
- */
-function bodyStream(response: http.IncomingMessage, signal: AbortSignal | undefined) {
-  const failure = (cause: unknown) =>
-    signal?.aborted
-      ? new DOMException('This operation was aborted', 'AbortError')
-      : new TypeError('terminated', { cause });
-  let settled = false;
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      response.on('data', (chunk: Buffer) => {
-        if (settled) return;
-        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        // Backpressure: the socket waits until the reader asks for more.
-        if ((controller.desiredSize ?? 0) <= 0) response.pause();
-      });
-      response.on('end', () => {
-        settled = true;
-        controller.close();
-      });
-      response.on('error', (error) => {
-        if (settled) return;
-        settled = true;
-        controller.error(failure(error));
-      });
-    },
-    pull() {
-      response.resume();
-    },
-    cancel() {
-      settled = true;
-      response.destroy();
-    },
-  });
 }

@@ -11,13 +11,21 @@ import { modelError } from './model-errors.js';
 import { nodeHttpFetch } from './node-http-fetch.js';
 import { readReplyStream } from './read-reply-stream.js';
 
-type OpenAiModule = typeof import('openai');
+export type OpenAiModule = typeof import('openai');
 type OpenAiClient = InstanceType<OpenAiModule['default']>;
 
-export function createOpenAiChatModel(config: ModelConfig, timers: Timers): ChatModel {
+/**
+ * `loadSdk` is for the tests, which also run the SDK as the build bundles it (its own `Headers`,
+ * shared/model/fetch-globals.ts).
+ */
+export function createOpenAiChatModel(
+  config: ModelConfig,
+  timers: Timers,
+  loadSdk: () => Promise<OpenAiModule> = () => import('openai'),
+): ChatModel {
   let client: Promise<{ sdk: OpenAiModule; client: OpenAiClient }> | undefined;
   function connect() {
-    client ??= import('openai').then((sdk) => ({
+    client ??= loadSdk().then((sdk) => ({
       sdk,
       // Retries and timeouts are ours (complete-with-deadline.ts): v6 sleeps through any Retry-After
       // and ignores abort while sleeping, and its timeout stops counting once headers arrive.

@@ -9,7 +9,18 @@
  * upper case at the first place they differ. Any other name is compared by `localeCompare` itself, so the
  * signature never changes; tests/storage/cloudbase-signature-key-order.test.ts compares the two on every
  * pair of such names up to three characters and on random longer ones.
+ *
+ * `localeCompare` sorts by the process's locale, which ICU takes from LC_ALL, LC_MESSAGES or LANG. The
+ * root order above is what the C and POSIX locales, English and Chinese keep for these characters; some
+ * other languages reorder letters (Danish sorts "aa" after "z"), so under any other locale every name
+ * goes to `localeCompare`, as before.
  */
+export function keepsRootOrder(environment: Readonly<Record<string, string | undefined>>): boolean {
+  const locale = environment.LC_ALL || environment.LC_MESSAGES || environment.LANG || '';
+  return /^(?:C|POSIX|en|zh)?(?:[_.@-]|$)/i.test(locale);
+}
+
+const ROOT_ORDER = keepsRootOrder(process.env);
 const PRIMARY_ORDER = ['_', '-', ...'0123456789', ...'abcdefghijklmnopqrstuvwxyz'];
 const RANK = new Map<string, number>(
   PRIMARY_ORDER.flatMap((character, rank) => [
@@ -23,7 +34,9 @@ export function compareSignatureKeys(left: unknown, right: unknown): number {
   // As the SDK's own `l.toString().localeCompare(r)`.
   const leftName = String(left);
   const rightName = String(right);
-  if (!SIGNED_NAME.test(leftName) || !SIGNED_NAME.test(rightName)) return leftName.localeCompare(rightName);
+  if (!ROOT_ORDER || !SIGNED_NAME.test(leftName) || !SIGNED_NAME.test(rightName)) {
+    return leftName.localeCompare(rightName);
+  }
   const shared = Math.min(leftName.length, rightName.length);
   for (let index = 0; index < shared; index += 1) {
     const difference = (RANK.get(leftName.charAt(index)) ?? 0) - (RANK.get(rightName.charAt(index)) ?? 0);

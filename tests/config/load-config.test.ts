@@ -77,6 +77,23 @@ describe('loadConfig', () => {
     }
   });
 
+  it('drops the whitespace around a provider key and refuses one a header cannot carry, unechoed', () => {
+    const model = { LLM_MODEL: 'deepseek-chat', LLM_FALLBACK_BASE_URL: 'https://b.example/v1' };
+    const config = loadConfig({
+      ...model,
+      OPENAI_API_KEY: 'sk-pasted\n',
+      LLM_FALLBACK_API_KEY: '  sk-fallback ',
+      LLM_FALLBACK_MODEL: 'qwen-plus',
+    });
+    expect(config.model.apiKey).toBe('sk-pasted');
+    expect(config.model.fallback?.apiKey).toBe('sk-fallback');
+    const error = configError({ ...model, OPENAI_API_KEY: 'sk-abc\ndef', LLM_FALLBACK_API_KEY: 'sk 中文' });
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toContain('OPENAI_API_KEY (wrong format)');
+    expect(error.message).toContain('LLM_FALLBACK_API_KEY (wrong format)');
+    expect(error.message).not.toContain('sk-abc');
+  });
+
   it('checks the deadline budget and CloudBase settings off the platform', () => {
     expect(configError({ CHAT_DEADLINE_MS: '3000', STORAGE_RESERVE_MS: '3000' }).message).toContain(
       'STORAGE_RESERVE_MS',

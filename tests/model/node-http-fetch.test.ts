@@ -6,9 +6,15 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer as createTcpServer, type Server } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AppError } from '../../shared/errors/app-error.js';
+import { completeWithDeadline } from '../../shared/model/complete-with-deadline.js';
 import { nodeHttpFetch } from '../../shared/model/node-http-fetch.js';
+import { createOpenAiChatModel } from '../../shared/model/openai-chat-model.js';
+import { systemTimers } from '../../shared/runtime/system-timers.js';
 import { unusedLoopbackUrl } from '../fakes/fake-openai-server.js';
+import { wallTimers } from '../support/wall-timers.js';
 
 const servers: { close(): unknown }[] = [];
 afterEach(() => {
@@ -159,5 +165,99 @@ describe('nodeHttpFetch', () => {
     expect(await rejection(nodeHttpFetch({ url }))).toBeInstanceOf(TypeError);
     const body = new Uint8Array([1]);
     expect(await rejection(nodeHttpFetch(url, { method: 'POST', body }))).toBeInstanceOf(TypeError);
+  });
+
+  it('asks for no compression, and decodes a body compressed anyway, as it streams', async () => {
+    let acceptEncoding: string | undefined;
+    const url = await serve((request, response) => {
+      acceptEncoding = request.headers['accept-encoding'];
+      response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      response.end(gzipSync(JSON.stringify({ text: '你好' })));
+    });
+    const response = await nodeHttpFetch(url);
+    expect(acceptEncoding).toBe('identity');
+    expect(await response.json()).toEqual({ text: '你好' });
+  });
+
+  it('fails the body, not quietly, on an encoding it cannot decode or a broken compressed body', async () => {
+    const unknown = await serve((_request, response) => {
+      response.writeHead(200, { 'content-encoding': 'zstd' });
+      response.end('(|\xb5/\xfd');
+    });
+    const unknownError = await rejection((await nodeHttpFetch(unknown)).text());
+    expect(unknownError).toBeInstanceOf(TypeError);
+    expect(String((unknownError.cause as Error | undefined)?.message)).toContain('zstd');
+    const broken = await serve((_request, response) => {
+      response.writeHead(200, { 'content-encoding': 'gzip' });
+      response.end(gzipSync('a long enough body to cut').subarray(0, 12));
+    });
+    expect(await rejection((await nodeHttpFetch(broken)).text())).toBeInstanceOf(TypeError);
+  });
+});
+
+describe('under the openai SDK', () => {
+  /**
+   * A provider that fails mid-reply: some deltas, an `error` event, keep-alive comments, then [DONE],
+   * chunked, in one or more deliveries. The SDK throws on the error event and cancels the body while
+   * the rest (and its end) sits in Node's buffers: nothing may reach the closed stream then.
+   */
+  it('ends a reply that reports an error mid-stream with an AppError, never an uncaught exception', async () => {
+    const event = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
+    const framed = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
+    let shape = { before: 0, after: 0, deliveries: 1 };
+    const server: Server = createTcpServer((socket) => {
+      socket.once('data', async () => {
+        const parts = [
+          ...Array.from({ length: shape.before }, (_, index) =>
+            framed(event({ choices: [{ index: 0, delta: { content: `x${index}` }, finish_reason: null }] })),
+          ),
+          framed(event({ error: { message: 'overloaded', type: 'server_error' } })),
+          ...Array.from({ length: shape.after }, () => framed(': keep-alive\n\n')),
+          framed('data: [DONE]\n\n'),
+          '0\r\n\r\n',
+        ];
+        socket.write(
+          'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n',
+        );
+        const perDelivery = Math.ceil(parts.length / shape.deliveries);
+        for (let index = 0; index < parts.length; index += perDelivery) {
+          socket.write(parts.slice(index, index + perDelivery).join(''));
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+        socket.end();
+      });
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const config = {
+      provider: 'openai' as const,
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+      apiKey: 'sk-test',
+      model: 'test-model',
+      stream: true,
+      maxTokens: 100,
+      temperature: 0.4,
+      idleTimeoutMs: 5_000,
+      maxAttempts: 1,
+      maxRetryWaitMs: 0,
+      fallback: undefined,
+    };
+    const model = createOpenAiChatModel(config, systemTimers);
+    for (const before of [0, 1, 3]) {
+      for (const after of [0, 1, 4]) {
+        for (const deliveries of [1, 2]) {
+          shape = { before, after, deliveries };
+          const outcome = await completeWithDeadline(model, [{ role: 'user', content: '你好' }], {
+            deadlineAt: Date.now() + 5_000,
+            maxAttempts: 1,
+            maxRetryWaitMs: 0,
+            timers: wallTimers,
+          }).catch((error: unknown) => error);
+          expect(outcome, JSON.stringify(shape)).toBeInstanceOf(AppError);
+        }
+      }
+    }
+    // An 'end' reaching a closed stream would throw outside any promise and fail this file.
+    await new Promise((resolve) => setTimeout(resolve, 50));
   });
 });

@@ -5,13 +5,19 @@
  * and the JSON mode, and no error the user sees may carry the provider's text or the API key.
  */
 
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo, Socket } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { vendorBundleOptions } from '../../scripts/build.js';
 import type { ModelConfig } from '../../shared/config/load-config.js';
 import { AppError, type ErrorCode } from '../../shared/errors/app-error.js';
 import { completeWithDeadline } from '../../shared/model/complete-with-deadline.js';
-import { createOpenAiChatModel } from '../../shared/model/openai-chat-model.js';
+import { createOpenAiChatModel, type OpenAiModule } from '../../shared/model/openai-chat-model.js';
 import type { ModelMessage } from '../../shared/prompt/build-model-messages.js';
 import { systemTimers } from '../../shared/runtime/system-timers.js';
 import {
@@ -36,14 +42,26 @@ const PROVIDER_TEXT = 'PROVIDER-INTERNAL-DETAIL';
 const LATENESS_MS = 700;
 
 let fake: FakeOpenAiServer;
+/** The SDK as the build bundles it, with its own Headers and FormData (shared/model/fetch-globals.ts). */
+let bundledSdk: OpenAiModule;
+/** Which SDK `complete` uses: the one in node_modules unless a block sets the bundled one. */
+let sdkUnderTest: (() => Promise<OpenAiModule>) | undefined;
+let bundleDir: string;
 
 beforeAll(async () => {
   fake = await startFakeOpenAiServer();
+  bundleDir = await mkdtemp(path.join(tmpdir(), 'zhiji-openai-vendor-'));
+  const file = path.join(bundleDir, 'openai.cjs');
+  await build({ ...vendorBundleOptions('openai', file), logLevel: 'silent' });
+  bundledSdk = createRequire(import.meta.url)(file) as OpenAiModule;
   // The model imports the SDK lazily; load it once here so the first test's timing measures only itself.
   await import('openai');
-});
+}, 30_000);
 beforeEach(() => fake.reset());
-afterAll(() => fake.close());
+afterAll(async () => {
+  await fake.close();
+  await rm(bundleDir, { recursive: true, force: true });
+});
 
 interface Outcome {
   error: AppError;
@@ -70,7 +88,7 @@ function modelConfig(stream: boolean, overrides: Partial<ModelConfig> = {}): Mod
 
 /** Calls the model exactly as the chat handler does, with a deadline `deadlineMs` from now. */
 function complete(config: ModelConfig, deadlineMs: number) {
-  return completeWithDeadline(createOpenAiChatModel(config, systemTimers), MESSAGES, {
+  return completeWithDeadline(createOpenAiChatModel(config, systemTimers, sdkUnderTest), MESSAGES, {
     deadlineAt: Date.now() + deadlineMs,
     maxAttempts: config.maxAttempts,
     maxRetryWaitMs: config.maxRetryWaitMs,
@@ -109,10 +127,18 @@ function providerError(status: number, extra: { retryAfterSeconds?: number } = {
   return { kind: 'error', status, message: `${PROVIDER_TEXT} (status ${status})`, ...extra };
 }
 
+// Streaming, as the platform calls the model, runs the SDK as the build bundles it.
 describe.each([
-  { mode: 'streaming', stream: true },
-  { mode: 'JSON', stream: false },
-])('OpenAI chat model, $mode mode', ({ stream }) => {
+  { mode: 'streaming (SDK as bundled)', stream: true, bundled: true },
+  { mode: 'JSON', stream: false, bundled: false },
+])('OpenAI chat model, $mode mode', ({ stream, bundled }) => {
+  beforeEach(() => {
+    sdkUnderTest = bundled ? async () => bundledSdk : undefined;
+  });
+  afterEach(() => {
+    sdkUnderTest = undefined;
+  });
+
   describe('success', () => {
     it('returns the exact text (CJK and emoji) and usage, and sends what the config and messages say', async () => {
       fake.enqueue({

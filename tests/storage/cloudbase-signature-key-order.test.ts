@@ -3,7 +3,7 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { vendorBundleOptions } from '../../scripts/build.js';
 import { sortWithoutCollator } from '../../scripts/cloudbase-sdk-plugins.js';
-import { compareSignatureKeys } from '../../shared/storage/cloudbase-signature-key-order.js';
+import { compareSignatureKeys, keepsRootOrder } from '../../shared/storage/cloudbase-signature-key-order.js';
 
 const collation = (left: string, right: string) => Math.sign(left.localeCompare(right));
 
@@ -52,6 +52,20 @@ describe('the signer key order', () => {
     const signed = ['x-tcb-source', 'User-Agent', 'content-type', 'host', 'x-tcb-region', 'querytype'];
     signed.push('collectionName', 'envName', 'wxCloudApiToken', 'tcb_sessionToken', 'requestData', 'upsert');
     expect([...signed].sort(compareSignatureKeys)).toEqual([...signed].sort((l, r) => l.localeCompare(r)));
+  });
+
+  it('takes its own order only under a locale that sorts these names as the root collation does', () => {
+    for (const LANG of [undefined, '', 'C', 'C.UTF-8', 'POSIX', 'en_US.UTF-8', 'zh_CN.UTF-8', 'en']) {
+      expect(keepsRootOrder({ LANG }), String(LANG)).toBe(true);
+    }
+    for (const LANG of ['da_DK.UTF-8', 'cs_CZ', 'lt_LT.UTF-8', 'sv_SE', 'tr_TR']) {
+      expect(keepsRootOrder({ LANG }), LANG).toBe(false);
+    }
+    // As ICU reads them: LC_ALL first, then LC_MESSAGES, then LANG.
+    expect(keepsRootOrder({ LC_ALL: 'da_DK.UTF-8', LANG: 'en_US.UTF-8' })).toBe(false);
+    expect(keepsRootOrder({ LC_MESSAGES: 'C', LANG: 'da_DK.UTF-8' })).toBe(true);
+    // Danish really does reorder them, which is why such a locale gets localeCompare itself.
+    expect('aa'.localeCompare('z', 'da')).toBe(1);
   });
 
   it('leaves any other name to localeCompare', () => {
@@ -104,6 +118,21 @@ describe('the signer as built', () => {
     expect(signed.authorization).toContain(
       'SignedHeaders=content-type;host;user-agent;x-tcb-region;x-tcb-source',
     );
+  });
+
+  it('fails the build when the signer is no longer where it was', async () => {
+    const options = vendorBundleOptions('@cloudbase/node-sdk', 'nothing.js');
+    const building = build({
+      ...options,
+      stdin: { ...options.stdin, contents: 'module.exports = 1;' },
+      write: false,
+      logLevel: 'silent',
+    });
+    await expect(building).rejects.toMatchObject({
+      errors: [
+        expect.objectContaining({ text: expect.stringContaining('was not in the bundle to rewrite') }),
+      ],
+    });
   });
 
   it('fails the build when the SDK no longer sorts as it did', () => {
