@@ -139,8 +139,8 @@ const signatureKeyOrder: Plugin = {
       },
     );
     // A signer that moved or was renamed would otherwise build quietly with the collator back.
-    pluginBuild.onEnd(() => {
-      if (!rewritten) {
+    pluginBuild.onEnd((result) => {
+      if (!rewritten && result.errors.length === 0) {
         throw new Error('@cloudbase/signature-nodejs lib/keyvalue.js was not in the bundle to rewrite');
       }
     });

@@ -49,8 +49,9 @@ export const booleanFlag = z.pipe(
 );
 export const httpUrl = z.url({ protocol: /^https?$/ });
 /**
- * A provider key goes into a header: surrounding whitespace (a newline pasted with it) is dropped, and
- * anything else but printable ASCII is a configuration error, not a connection failure to retry.
+ * A provider key goes into a header. Surrounding whitespace (a newline pasted with it) is already gone
+ * (load-config.ts trims every value); anything but printable ASCII, or quotes pasted with it, is a
+ * configuration error at start, not a connection failure or a 401 retried on every turn.
  */
-export const apiKey = z.string().check(z.trim(), z.regex(/^[\x21-\x7e]+$/));
+export const apiKey = z.string().check(z.regex(/^[\x21\x23-\x26\x28-\x7e]+$/));
 export const collectionName = z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/));

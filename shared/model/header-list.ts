@@ -16,9 +16,16 @@ export class HeaderList {
   readonly #values = new Map<string, string>();
   readonly [HEADER_LIST] = true;
 
-  /** So the SDK's `instanceof Headers` (its own copy of this class) holds for the function's lists too. */
+  /**
+   * So the SDK's `instanceof Headers` (its own copy of this class) holds for the function's lists too, and
+   * for the platform's `Headers` (known by its tag, without loading undici), which it then iterates.
+   */
   static [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && HEADER_LIST in value;
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (HEADER_LIST in value || Object.prototype.toString.call(value) === '[object Headers]')
+    );
   }
 
   constructor(init?: HeaderInit | null) {

@@ -17,7 +17,8 @@
  */
 export function keepsRootOrder(environment: Readonly<Record<string, string | undefined>>): boolean {
   const locale = environment.LC_ALL || environment.LC_MESSAGES || environment.LANG || '';
-  return /^(?:C|POSIX|en|zh)?(?:[_.@-]|$)/i.test(locale);
+  // A variant (`@…`) can change the order: ICU reads C.UTF-8@x as en-US-posix, which sorts by code point.
+  return !locale.includes('@') && /^(?:C|POSIX|en|zh)?(?:[_.-]|$)/i.test(locale);
 }
 
 const ROOT_ORDER = keepsRootOrder(process.env);

@@ -77,7 +77,7 @@ describe('loadConfig', () => {
     }
   });
 
-  it('drops the whitespace around a provider key and refuses one a header cannot carry, unechoed', () => {
+  it('drops the whitespace around a provider key and refuses one a header cannot carry or pasted in quotes, unechoed', () => {
     const model = { LLM_MODEL: 'deepseek-chat', LLM_FALLBACK_BASE_URL: 'https://b.example/v1' };
     const config = loadConfig({
       ...model,
@@ -87,7 +87,11 @@ describe('loadConfig', () => {
     });
     expect(config.model.apiKey).toBe('sk-pasted');
     expect(config.model.fallback?.apiKey).toBe('sk-fallback');
-    const error = configError({ ...model, OPENAI_API_KEY: 'sk-abc\ndef', LLM_FALLBACK_API_KEY: 'sk 中文' });
+    const error = configError({
+      ...model,
+      OPENAI_API_KEY: 'sk-abc\ndef',
+      LLM_FALLBACK_API_KEY: '"sk-quoted"',
+    });
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain('OPENAI_API_KEY (wrong format)');
     expect(error.message).toContain('LLM_FALLBACK_API_KEY (wrong format)');

@@ -48,6 +48,17 @@ describe('HeaderList', () => {
   });
 });
 
+describe('instanceof HeaderList, as the SDK asks it of its Headers', () => {
+  it('holds for a list from another copy of the class and for the platform Headers, not for the rest', () => {
+    const fromOtherCopy = { [Symbol.for('zhiji.header-list')]: true };
+    expect(fromOtherCopy instanceof HeaderList).toBe(true);
+    expect(new Headers() instanceof HeaderList).toBe(true);
+    for (const other of [null, undefined, {}, new Map(), 'content-type', [['a', 'b']]]) {
+      expect(other instanceof HeaderList).toBe(false);
+    }
+  });
+});
+
 describe('the FormData the SDK sees', () => {
   it('is never what a JSON body is, and cannot be built', () => {
     const body: unknown = '{"model":"m"}';

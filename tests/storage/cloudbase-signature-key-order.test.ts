@@ -58,7 +58,7 @@ describe('the signer key order', () => {
     for (const LANG of [undefined, '', 'C', 'C.UTF-8', 'POSIX', 'en_US.UTF-8', 'zh_CN.UTF-8', 'en']) {
       expect(keepsRootOrder({ LANG }), String(LANG)).toBe(true);
     }
-    for (const LANG of ['da_DK.UTF-8', 'cs_CZ', 'lt_LT.UTF-8', 'sv_SE', 'tr_TR']) {
+    for (const LANG of ['da_DK.UTF-8', 'cs_CZ', 'lt_LT.UTF-8', 'sv_SE', 'tr_TR', 'C.UTF-8@x', 'POSIX@x']) {
       expect(keepsRootOrder({ LANG }), LANG).toBe(false);
     }
     // As ICU reads them: LC_ALL first, then LC_MESSAGES, then LANG.
