@@ -105,7 +105,7 @@ const KEY_ORDER_FILE = fileURLToPath(
 );
 
 /**
- * The signer's one `localeCompare` sort, pointed at the same order without ICU's collator (about 10 ms of
+ * The signer's one `localeCompare` sort, pointed at the same order without ICU's collator (about 7 ms of
  * a cold start; shared/storage/cloudbase-signature-key-order.ts says why the order is the same). Throws
  * unless the source sorts exactly as the version this was written against, so an SDK update that
  * changes it fails the build instead of signing differently.

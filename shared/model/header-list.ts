@@ -1,7 +1,7 @@
 /**
  * The part of the Fetch `Headers` that the openai SDK and node-http-fetch.ts use. The SDK's vendor file is
  * built with this in place of the platform's `Headers` (shared/model/fetch-globals.ts), whose first use
- * loads all of Node's undici: about 25 ms of a cold start (docs/architecture.md#cold-start). As in
+ * loads all of Node's undici: about 17 ms of a cold start (docs/architecture.md#cold-start). As in
  * `Headers`: names are case-insensitive, a repeated name's values join with ", ", values lose their
  * surrounding whitespace, and iteration goes in name order.
  */

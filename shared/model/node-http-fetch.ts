@@ -1,7 +1,7 @@
 /**
  * The model client's `fetch`: the request goes over node:http(s), as the CloudBase SDK's do. Node's own
  * fetch is undici, which Node loads whole on first use and which sets up its own HTTP client and compiles
- * its parser to WebAssembly on the first request: about 50 ms of a cold start's first reply together
+ * its parser to WebAssembly on the first request: about 30 ms of a cold start's first reply together
  * (interleaved runs, docs/architecture.md#cold-start). It covers what the SDK sends, a POST with a text
  * body and an abort signal, and answers with the part of `Response` the SDK reads. Redirects are not
  * followed (a provider answers, it does not redirect).

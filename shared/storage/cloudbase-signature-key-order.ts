@@ -1,7 +1,7 @@
 /**
  * The order in which the CloudBase SDK's signer (@cloudbase/signature-nodejs) sorts the header and
  * parameter names it signs. The SDK sorts with `localeCompare`, that is ICU's root collation, and
- * building that collator cost about 10 ms of every cold start (measured) to sort a dozen ASCII names. The
+ * building that collator cost about 7 ms of every cold start (interleaved runs) to sort a dozen ASCII names. The
  * build points the signer here instead (scripts/cloudbase-sdk-plugins.ts).
  *
  * For names made of letters, digits, `_` and `-` (every name the SDK signs), the order below is the
