@@ -1,8 +1,8 @@
 /**
  * The order in which the CloudBase SDK's signer (@cloudbase/signature-nodejs) sorts the header and
- * parameter names it signs. The SDK sorts with `localeCompare`, that is ICU's root collation, and
- * building that collator cost about 7 ms of every cold start (interleaved runs) to sort a dozen ASCII names. The
- * build points the signer here instead (scripts/cloudbase-sdk-plugins.ts).
+ * parameter names it signs. The SDK sorts with `localeCompare`, whose first call builds ICU's collator:
+ * about 7 ms of every cold start (interleaved runs) to sort a dozen ASCII names. The build points the
+ * signer here instead (scripts/cloudbase-sdk-plugins.ts).
  *
  * For names made of letters, digits, `_` and `-` (every name the SDK signs), the order below is the
  * collation's: `_` < `-` < digits < letters, letters compared without case first, then lower case before
